@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <dirent.h>
+
+/*
+ * Every host path (/sys, /proc, /dev, /run) goes through this module so that
+ * --sysroot (or VFIOCTL_SYSROOT) redirects all of them to a snapshot.
+ */
+
+/* root: NULL, "" or "/" for the live host. Returns 0 or -errno. */
+int sysfs_set_root(const char *root);
+/* "" on the live host, else the root without a trailing slash. */
+const char *sysfs_root(void);
+/* True when reading the running kernel (no --sysroot). */
+bool sysfs_live(void);
+
+/* Malloc'd host path under the root. */
+char *sysfs_resolve(const char *host_path);
+
+/* Open a directory (O_DIRECTORY|O_PATH-like fd) or DIR under the root. */
+int sysfs_open_dir(const char *host_path);
+DIR *sysfs_opendir(const char *host_path);
+
+/* Read a small attribute; trailing newline stripped. 0 or -errno. */
+int sysfs_read(const char *host_path, char **out);
+int sysfs_read_at(int dirfd, const char *name, char **out);
+/* Parse an attribute as an integer in the given base (0: auto). */
+int sysfs_read_long_at(int dirfd, const char *name, int base, long *out);
+int sysfs_read_long(const char *host_path, int base, long *out);
+/* Read raw bytes (config space). *len is set to what was read. */
+int sysfs_read_bytes_at(int dirfd, const char *name, void *buf, size_t max, size_t *len);
+
+/* readlink() of a link; *out is the raw target. */
+int sysfs_readlink_at(int dirfd, const char *name, char **out);
+/* Basename of a link's target, e.g. the driver name of ".../driver". */
+int sysfs_link_name_at(int dirfd, const char *name, char **out);
+int sysfs_link_name(const char *host_path, char **out);
+
+bool sysfs_exists(const char *host_path);
+bool sysfs_exists_at(int dirfd, const char *name);
+
+/* Write a value to an attribute (whole value in one write). 0 or -errno. */
+int sysfs_write(const char *host_path, const char *value);

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <errno.h>
+#include <stdbool.h>
+
+/* Global options parsed by main() before the command. */
+struct vfioctl_opts {
+	bool json;
+	int verbose;
+};
+extern struct vfioctl_opts opts;
+
+/*
+ * Command handlers get argv starting at the command name (getopt-ready) and
+ * return 0, a positive VERDICT_* or -errno; only main() maps to exit codes.
+ */
+#define VERDICT_PROBLEM 1 /* a check found a problem: exit 1 */
+
+/* Error codes with a fixed exit-code meaning (see main.c: exit_code()). */
+#define E_USAGE EINVAL            /* bad usage or input: exit 2 */
+#define E_REFUSED ECANCELED       /* refused, or failed and rolled back: exit 3 */
+#define E_PARTIAL ENOTRECOVERABLE /* failed, not fully rolled back: exit 4 */
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char *argv[]);
+	const char *help;
+};
+
+int cmd_list(int argc, char *argv[]);
+int cmd_show(int argc, char *argv[]);
+int cmd_snapshot(int argc, char *argv[]);
+int cmd_groups(int argc, char *argv[]);
+int cmd_check(int argc, char *argv[]);
+
+/* Options every command accepts after its name, too. */
+#define COMMON_LONGOPTS { "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }
+#define COMMON_SHORTOPTS "jh"
+
+/* Print a DEVICE resolution error ("vfioctl: ARG: why") and return it. */
+int report_resolve_error(const char *arg, int r);

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* vfioctl list: one row per PCI device. */
+#include <getopt.h>
+
+#include "devmodel.h"
+#include "output.h"
+#include "topo.h"
+#include "util.h"
+#include "vfioctl.h"
+
+static void list_help(FILE *f)
+{
+	fputs("Usage: vfioctl list [--class CLASS[,CLASS...]] [--driver DRIVER] [DEVICE...]\n"
+	      "\n"
+	      "List PCI devices: address, class, name, driver, IOMMU group, SR-IOV role.\n"
+	      "\n"
+	      "  -c, --class CLASS    only these classes: net, storage, display, multimedia,\n"
+	      "                       bridge, usb, serial, system, accel, crypto, other, ...\n"
+	      "  -d, --driver DRIVER  only devices bound to DRIVER ('none': no driver)\n"
+	      "  -j, --json           print JSON\n"
+	      "  -h, --help           show this help\n",
+	      f);
+}
+
+static bool class_matches(const char *filter, const struct topo_dev *d)
+{
+	_cleanup_free_ char *copy = xstrdup(filter);
+	const char *kw = topo_class_keyword(d->class);
+	char *save = NULL;
+
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (streq(tok, kw))
+			return true;
+	return false;
+}
+
+static bool driver_matches(const char *filter, const struct topo_dev *d)
+{
+	if (streq(filter, "none"))
+		return !d->driver;
+	return streq(filter, d->driver);
+}
+
+static void print_text(struct topo *t, json_t *devices)
+{
+	static const char *const headers[] = { "ADDRESS", "CLASS", "NAME", "DRIVER", "GROUP", "SR-IOV" };
+	_cleanup_table_ struct table *tab = table_new(ARRAY_SIZE(headers), headers);
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(devices, i, o) {
+		struct topo_dev *d = topo_find(t, json_string_value(json_object_get(o, "address")));
+		_cleanup_free_ char *group = NULL, *role = devmodel_sriov_role_text(d);
+
+		if (d->iommu_group >= 0)
+			group = xasprintf("%d", d->iommu_group);
+		table_add(tab, (const char *const[]){ d->addr, topo_class_keyword(d->class),
+						      topo_device_name(t, d), d->driver, group,
+						      role });
+	}
+	table_print(tab, stdout);
+}
+
+int cmd_list(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "class", required_argument, NULL, 'c' },
+		{ "driver", required_argument, NULL, 'd' },
+		COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_topo_ struct topo *t = NULL;
+	_cleanup_free_ bool *wanted = NULL;
+	const char *class_filter = NULL, *driver_filter = NULL;
+	json_t *root, *devices;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "c:d:" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			class_filter = optarg;
+			break;
+		case 'd':
+			driver_filter = optarg;
+			break;
+		case 'j':
+			opts.json = true;
+			break;
+		case 'h':
+			list_help(stdout);
+			return 0;
+		default:
+			list_help(stderr);
+			return -E_USAGE;
+		}
+	}
+
+	r = topo_scan(&t, TOPO_SCAN_LINKS);
+	if (r < 0) {
+		log_error("/sys/bus/pci/devices: %s", strerror(-r));
+		return r;
+	}
+	if (optind < argc) {
+		wanted = xcalloc(t->n, sizeof(bool));
+		for (int i = optind; i < argc; i++) {
+			struct topo_dev *d;
+
+			r = topo_resolve(t, argv[i], &d);
+			if (r < 0)
+				return report_resolve_error(argv[i], r);
+			wanted[d - t->devs] = true;
+		}
+	}
+
+	root = json_object();
+	devices = json_array();
+	json_object_set_new(root, "devices", devices);
+	for (size_t i = 0; i < t->n; i++) {
+		struct topo_dev *d = &t->devs[i];
+
+		if (wanted && !wanted[i])
+			continue;
+		if (class_filter && !class_matches(class_filter, d))
+			continue;
+		if (driver_filter && !driver_matches(driver_filter, d))
+			continue;
+		json_array_append_new(devices, devmodel_summary(t, d));
+	}
+	if (opts.json)
+		return output_json(root);
+	print_text(t, devices);
+	json_decref(root);
+	return 0;
+}

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "util.h"
+#include "vfioctl.h"
+
+int report_resolve_error(const char *arg, int r)
+{
+	switch (r) {
+	case -EINVAL:
+		log_error("%s: not a PCI address (0000:01:00.0, 01:00.0) or interface name", arg);
+		return -E_USAGE;
+	case -ENODEV:
+		log_error("%s: no such PCI device or network interface", arg);
+		return r;
+	case -ENOTUNIQ:
+		log_error("%s: matches devices in several PCI domains; give the full address", arg);
+		return r;
+	default:
+		log_error("%s: %s", arg, strerror(-r));
+		return r;
+	}
+}

@@ -1,0 +1,613 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The scanner: one pass over /sys/bus/pci/devices (under the sysroot), plus
+ * config space through libpci pointed at the same root.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <pci/pci.h>
+
+#include "sysfs.h"
+#include "topo.h"
+#include "util.h"
+
+static jmp_buf pci_error_jmp;
+static bool pci_error_armed;
+
+/* libpci's default error handler calls exit(); ours reports and unwinds. */
+static void __attribute__((noreturn)) pci_error_handler(char *msg, ...)
+{
+	va_list ap;
+
+	fputs("vfioctl: libpci: ", stderr);
+	va_start(ap, msg);
+	vfprintf(stderr, msg, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (pci_error_armed)
+		longjmp(pci_error_jmp, 1);
+	abort();
+}
+
+static void pci_warning_handler(char *msg, ...)
+{
+	va_list ap;
+
+	if (verbosity < 1)
+		return;
+	fputs("vfioctl: libpci: ", stderr);
+	va_start(ap, msg);
+	vfprintf(stderr, msg, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void pci_debug_handler(char *msg _unused_, ...)
+{
+}
+
+static struct pci_access *pacc_new(void)
+{
+	struct pci_access *pacc = pci_alloc();
+	_cleanup_free_ char *path = sysfs_resolve("/sys/bus/pci");
+
+	pacc->error = pci_error_handler;
+	pacc->warning = pci_warning_handler;
+	pacc->debug = pci_debug_handler;
+	pacc->method = PCI_ACCESS_SYS_BUS_PCI;
+	pci_set_param(pacc, "sysfs.path", path);
+	pci_error_armed = true;
+	if (setjmp(pci_error_jmp)) {
+		pci_error_armed = false;
+		return NULL; /* leaks pacc: libpci state is unknown after an error */
+	}
+	pci_init(pacc);
+	pci_error_armed = false;
+	return pacc;
+}
+
+int pci_addr_parse(const char *s, char out[16], bool *is_short)
+{
+	unsigned domain = 0, bus, slot, func;
+	const char *p = s;
+	size_t ndom = 0;
+
+	/* Strict: [DDDD[D]:]BB:SS.F, hex digits only, slot <= 0x1f, func <= 7. */
+	for (const char *q = s; *q && *q != ':'; q++)
+		ndom++;
+	if (strlen(s) > 13)
+		return -EINVAL;
+	for (const char *q = s; *q; q++)
+		if (!isxdigit((unsigned char)*q) && *q != ':' && *q != '.')
+			return -EINVAL;
+	if (strchr(s, ':') != strrchr(s, ':')) {
+		if (ndom < 4 || ndom > 5)
+			return -EINVAL;
+		domain = (unsigned)strtoul(p, NULL, 16);
+		p += ndom + 1;
+		if (is_short)
+			*is_short = false;
+	} else if (is_short) {
+		*is_short = true;
+	}
+	if (strlen(p) != 7 || p[2] != ':' || p[5] != '.')
+		return -EINVAL;
+	bus = (unsigned)strtoul(p, NULL, 16);
+	slot = (unsigned)strtoul(p + 3, NULL, 16);
+	if (!isxdigit((unsigned char)p[6]) || p[6] > '7')
+		return -EINVAL;
+	func = (unsigned)(p[6] - '0');
+	if (slot > 0x1f)
+		return -EINVAL;
+	snprintf(out, 16, "%04x:%02x:%02x.%x", domain, bus, slot, func);
+	return 0;
+}
+
+bool ifname_valid(const char *s)
+{
+	size_t len = strlen(s);
+
+	/* dev_valid_name() in net/core/dev.c, plus no ':' (alias syntax). */
+	if (len == 0 || len >= 16 || streq(s, ".") || streq(s, ".."))
+		return false;
+	for (; *s; s++)
+		if (*s == '/' || *s == ':' || isspace((unsigned char)*s) || !isprint((unsigned char)*s))
+			return false;
+	return true;
+}
+
+static int cmp_dev(const void *a, const void *b)
+{
+	const struct topo_dev *x = a, *y = b;
+
+	if (x->domain != y->domain)
+		return x->domain < y->domain ? -1 : 1;
+	if (x->bus != y->bus)
+		return x->bus < y->bus ? -1 : 1;
+	if (x->slot != y->slot)
+		return x->slot < y->slot ? -1 : 1;
+	return (int)x->func - (int)y->func;
+}
+
+struct topo_dev *topo_find(const struct topo *t, const char *addr)
+{
+	struct topo_dev key = { 0 };
+	unsigned d, b, s, f;
+
+	if (sscanf(addr, "%x:%x:%x.%x", &d, &b, &s, &f) != 4)
+		return NULL;
+	key.domain = d;
+	key.bus = b;
+	key.slot = s;
+	key.func = f;
+	return bsearch(&key, t->devs, t->n, sizeof(key), cmp_dev);
+}
+
+static long read_hex_at(int dfd, const char *name, long fallback)
+{
+	long v;
+
+	return sysfs_read_long_at(dfd, name, 16, &v) < 0 ? fallback : v;
+}
+
+static long read_dec_at(int dfd, const char *name, long fallback)
+{
+	long v;
+
+	return sysfs_read_long_at(dfd, name, 10, &v) < 0 ? fallback : v;
+}
+
+static void read_sysfs_attrs(struct topo_dev *d, int dfd)
+{
+	char *s = NULL;
+	long v;
+
+	d->vendor = (uint16_t)read_hex_at(dfd, "vendor", 0xffff);
+	d->device = (uint16_t)read_hex_at(dfd, "device", 0xffff);
+	d->subsys_vendor = (uint16_t)read_hex_at(dfd, "subsystem_vendor", 0);
+	d->subsys_device = (uint16_t)read_hex_at(dfd, "subsystem_device", 0);
+	d->class = (uint32_t)read_hex_at(dfd, "class", 0) & 0xffffff;
+	d->revision = (int)read_hex_at(dfd, "revision", -1);
+	d->numa_node = (int)read_dec_at(dfd, "numa_node", -1);
+	d->boot_vga = (int)read_dec_at(dfd, "boot_vga", -1);
+	if (sysfs_link_name_at(dfd, "driver", &s) == 0)
+		d->driver = s;
+	if (sysfs_read_at(dfd, "driver_override", &s) == 0) {
+		if (streq(s, "(null)") || !*s)
+			free(s);
+		else
+			d->driver_override = s;
+	}
+	d->iommu_group = -1;
+	if (sysfs_link_name_at(dfd, "iommu_group", &s) == 0) {
+		char *end;
+
+		v = strtol(s, &end, 10);
+		if (!*end && v >= 0)
+			d->iommu_group = (int)v;
+		free(s);
+	}
+	if (sysfs_read_at(dfd, "reset_method", &s) == 0)
+		d->reset_method = s;
+	if (sysfs_read_at(dfd, "modalias", &s) == 0)
+		d->modalias = s;
+
+	d->sriov_totalvfs = d->sriov_numvfs = d->sriov_autoprobe = -1;
+	d->vf_index = -1;
+	if (sysfs_read_long_at(dfd, "sriov_totalvfs", 10, &v) == 0) {
+		d->sriov_pf = true;
+		d->sriov_totalvfs = (int)v;
+		d->sriov_numvfs = (int)read_dec_at(dfd, "sriov_numvfs", -1);
+		d->sriov_autoprobe = (int)read_dec_at(dfd, "sriov_drivers_autoprobe", -1);
+	}
+}
+
+/* ".../devices/pci0000:00/0000:00:1c.0/0000:01:00.0" -> root bus and parent. */
+static void parse_device_path(struct topo *t, struct topo_dev *d, const char *target)
+{
+	const char *p = strstr(target, "devices/");
+	_cleanup_free_ char *copy = NULL;
+	char *save = NULL, *tok, *prev_pci = NULL;
+
+	if (!p)
+		return;
+	d->sysfs_path = xasprintf("/sys/%s", p);
+	copy = xstrdup(p + strlen("devices/"));
+	for (tok = strtok_r(copy, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+		char norm[16];
+
+		if (startswith(tok, "pci") && !d->root_bus && strchr(tok, ':'))
+			d->root_bus = xstrdup(tok);
+		if (streq(tok, d->addr))
+			break;
+		if (pci_addr_parse(tok, norm, NULL) == 0 && streq(norm, tok))
+			prev_pci = tok;
+	}
+	if (prev_pci)
+		d->parent = topo_find(t, prev_pci);
+}
+
+static void read_config(struct topo *t, struct topo_dev *d)
+{
+	struct pci_access *pacc = t->pacc;
+	struct pci_dev *pd;
+	struct pci_cap *cap;
+	uint8_t probe[4];
+
+	d->header_type = -1;
+	d->secondary_bus = d->subordinate_bus = -1;
+	d->pcie_type = PCIE_NONE;
+	if (!pacc)
+		return;
+	pd = pci_get_dev(pacc, (int)d->domain, (int)d->bus, (int)d->slot, (int)d->func);
+	if (!pd)
+		return;
+	d->pcidev = pd;
+	if (!pci_read_block(pd, 0, probe, 4))
+		return;
+	d->cfg_read = true;
+	d->cfg_size = 64;
+	d->header_type = pci_read_byte(pd, PCI_HEADER_TYPE) & 0x7f;
+	d->multifunction = pci_read_byte(pd, PCI_HEADER_TYPE) & 0x80;
+	if (d->header_type == PCI_HEADER_TYPE_BRIDGE) {
+		d->secondary_bus = pci_read_byte(pd, PCI_SECONDARY_BUS);
+		d->subordinate_bus = pci_read_byte(pd, PCI_SUBORDINATE_BUS);
+	}
+	/* Without CAP_SYS_ADMIN the kernel returns only the first 64 bytes. */
+	if (!pci_read_block(pd, 64, probe, 4))
+		return;
+	d->cfg_size = 256;
+	cap = pci_find_cap(pd, PCI_CAP_ID_EXP, PCI_CAP_NORMAL);
+	if (cap) {
+		d->pcie_cap = (int)cap->addr;
+		d->pcie_type = (pci_read_word(pd, cap->addr + PCI_EXP_FLAGS) & PCI_EXP_FLAGS_TYPE) >> 4;
+	}
+	if (d->pcie_cap && pci_read_block(pd, 0x100, probe, 4)) {
+		d->cfg_extended = true;
+		d->cfg_size = 4096;
+	}
+	if (!d->cfg_extended)
+		return;
+	cap = pci_find_cap(pd, PCI_EXT_CAP_ID_ACS, PCI_CAP_EXTENDED);
+	if (cap) {
+		d->acs_cap_offset = (int)cap->addr;
+		d->acs_cap = pci_read_word(pd, cap->addr + PCI_ACS_CAP);
+		d->acs_ctrl = pci_read_word(pd, cap->addr + PCI_ACS_CTRL);
+	}
+	cap = pci_find_cap(pd, PCI_EXT_CAP_ID_SRIOV, PCI_CAP_EXTENDED);
+	if (cap)
+		d->sriov_cap_offset = (int)cap->addr;
+	cap = pci_find_cap(pd, PCI_EXT_CAP_ID_ARI, PCI_CAP_EXTENDED);
+	if (cap)
+		d->ari_cap_offset = (int)cap->addr;
+}
+
+/* Map class/net/X and class/block/X links to the PCI device they sit under. */
+static void scan_class_links(struct topo *t, const char *class_dir, bool block)
+{
+	_cleanup_closedir_ DIR *dir = sysfs_opendir(class_dir);
+	struct dirent *de;
+	int dfd;
+
+	if (!dir)
+		return;
+	dfd = dirfd(dir);
+	while ((de = readdir(dir))) {
+		_cleanup_free_ char *target = NULL, *copy = NULL;
+		struct topo_dev *owner = NULL;
+		char *save = NULL, *tok;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (sysfs_readlink_at(dfd, de->d_name, &target) < 0)
+			continue;
+		if (block) {
+			_cleanup_free_ char *part = xasprintf("%s/partition", de->d_name);
+
+			if (sysfs_exists_at(dfd, part))
+				continue;
+		}
+		copy = xstrdup(target);
+		for (tok = strtok_r(copy, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+			char norm[16];
+			struct topo_dev *d;
+
+			if (pci_addr_parse(tok, norm, NULL) == 0 && streq(norm, tok) &&
+			    (d = topo_find(t, tok)))
+				owner = d;
+		}
+		if (!owner)
+			continue;
+		if (block)
+			strv_push(&owner->blockdevs, &owner->n_blockdevs, de->d_name);
+		else
+			strv_push(&owner->netdevs, &owner->n_netdevs, de->d_name);
+	}
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void link_vfs(struct topo *t, struct topo_dev *pf, int dfd)
+{
+	for (int i = 0; pf->sriov_numvfs > 0 && i < pf->sriov_numvfs; i++) {
+		_cleanup_free_ char *name = xasprintf("virtfn%d", i), *vf = NULL;
+		struct topo_dev *d;
+
+		if (sysfs_link_name_at(dfd, name, &vf) < 0)
+			continue;
+		d = topo_find(t, vf);
+		if (d) {
+			d->physfn = pf;
+			d->vf_index = i;
+		}
+	}
+}
+
+int topo_scan(struct topo **out, unsigned flags)
+{
+	_cleanup_closedir_ DIR *dir = sysfs_opendir("/sys/bus/pci/devices");
+	struct topo *t = xcalloc(1, sizeof(*t));
+	struct dirent *de;
+	size_t cap = 0;
+
+	if (!dir) {
+		int r = -errno;
+
+		free(t);
+		return r;
+	}
+	while ((de = readdir(dir))) {
+		struct topo_dev *d;
+		char norm[16];
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (pci_addr_parse(de->d_name, norm, NULL) < 0 || !streq(norm, de->d_name))
+			continue;
+		if (t->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			t->devs = xrealloc(t->devs, cap * sizeof(*t->devs));
+		}
+		d = &t->devs[t->n++];
+		memset(d, 0, sizeof(*d));
+		memcpy(d->addr, norm, sizeof(d->addr));
+		sscanf(norm, "%x:%x:%x.%x", &d->domain, &d->bus, &d->slot, &d->func);
+	}
+	qsort(t->devs, t->n, sizeof(*t->devs), cmp_dev);
+
+	if (flags & TOPO_SCAN_CONFIG)
+		t->pacc = pacc_new();
+	t->have_config = t->pacc != NULL;
+
+	for (size_t i = 0; i < t->n; i++) {
+		struct topo_dev *d = &t->devs[i];
+		_cleanup_free_ char *path = xasprintf("/sys/bus/pci/devices/%s", d->addr);
+		_cleanup_free_ char *target = NULL;
+		_cleanup_close_ int dfd = sysfs_open_dir(path);
+
+		if (dfd < 0)
+			continue;
+		read_sysfs_attrs(d, dfd);
+		{
+			_cleanup_free_ char *full = sysfs_resolve(path);
+
+			if (sysfs_readlink_at(AT_FDCWD, full, &target) == 0)
+				parse_device_path(t, d, target);
+		}
+		if (flags & TOPO_SCAN_CONFIG)
+			read_config(t, d);
+		else
+			d->header_type = d->secondary_bus = d->subordinate_bus = d->pcie_type = -1;
+		if (d->sriov_pf)
+			link_vfs(t, d, dfd);
+	}
+	if (flags & TOPO_SCAN_LINKS) {
+		scan_class_links(t, "/sys/class/net", false);
+		scan_class_links(t, "/sys/class/block", true);
+		for (size_t i = 0; i < t->n; i++) {
+			struct topo_dev *d = &t->devs[i];
+
+			if (d->n_netdevs > 1)
+				qsort(d->netdevs, d->n_netdevs, sizeof(char *), cmp_str);
+			if (d->n_blockdevs > 1)
+				qsort(d->blockdevs, d->n_blockdevs, sizeof(char *), cmp_str);
+		}
+	}
+	*out = t;
+	return 0;
+}
+
+void topo_free(struct topo *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct topo_dev *d = &t->devs[i];
+
+		free(d->driver);
+		free(d->driver_override);
+		free(d->root_bus);
+		free(d->sysfs_path);
+		free(d->reset_method);
+		free(d->modalias);
+		strv_free(d->netdevs);
+		strv_free(d->blockdevs);
+		free(d->vendor_name);
+		free(d->device_name);
+		free(d->class_name);
+		if (d->pcidev)
+			pci_free_dev(d->pcidev);
+	}
+	free(t->devs);
+	if (t->pacc)
+		pci_cleanup(t->pacc);
+	free(t);
+}
+
+int topo_resolve(const struct topo *t, const char *arg, struct topo_dev **out)
+{
+	char norm[16];
+	bool is_short;
+
+	if (pci_addr_parse(arg, norm, &is_short) == 0) {
+		struct topo_dev *found = NULL;
+
+		if (!is_short) {
+			found = topo_find(t, norm);
+		} else {
+			unsigned b, s, f;
+
+			sscanf(norm + 5, "%x:%x.%x", &b, &s, &f);
+			for (size_t i = 0; i < t->n; i++) {
+				struct topo_dev *d = &t->devs[i];
+
+				if (d->bus != b || d->slot != s || d->func != f)
+					continue;
+				if (found)
+					return -ENOTUNIQ;
+				found = d;
+			}
+		}
+		if (!found)
+			return -ENODEV;
+		*out = found;
+		return 0;
+	}
+	if (!ifname_valid(arg))
+		return -EINVAL;
+	for (size_t i = 0; i < t->n; i++)
+		for (size_t j = 0; j < t->devs[i].n_netdevs; j++)
+			if (streq(t->devs[i].netdevs[j], arg)) {
+				*out = &t->devs[i];
+				return 0;
+			}
+	/* Interfaces were not scanned: ask sysfs directly (name validated above). */
+	{
+		_cleanup_free_ char *path = xasprintf("/sys/class/net/%s/device", arg);
+		_cleanup_free_ char *addr = NULL;
+		struct topo_dev *d;
+
+		if (sysfs_link_name(path, &addr) < 0)
+			return -ENODEV;
+		d = topo_find(t, addr);
+		if (!d)
+			return -ENODEV;
+		*out = d;
+		return 0;
+	}
+}
+
+const char *topo_class_keyword(uint32_t class)
+{
+	static const char *const names[] = {
+		[0x00] = "other",   [0x01] = "storage",  [0x02] = "net",
+		[0x03] = "display", [0x04] = "multimedia", [0x05] = "memory",
+		[0x06] = "bridge",  [0x07] = "comm",     [0x08] = "system",
+		[0x09] = "input",   [0x0a] = "docking",  [0x0b] = "processor",
+		[0x0c] = "serial",  [0x0d] = "wireless", [0x0e] = "intelligent",
+		[0x0f] = "satellite", [0x10] = "crypto", [0x11] = "signal",
+		[0x12] = "accel",   [0x13] = "instrumentation",
+	};
+	unsigned base = class >> 16;
+
+	if ((class >> 8) == 0x0c03)
+		return "usb";
+	if (base < ARRAY_SIZE(names) && names[base])
+		return names[base];
+	return "other";
+}
+
+bool topo_is_bridge(const struct topo_dev *d)
+{
+	if (d->header_type == 1 || d->header_type == 2)
+		return true;
+	/* PCI-to-PCI and CardBus bridges by class when config was not read. */
+	return (d->class >> 8) == 0x0604 || (d->class >> 8) == 0x0607;
+}
+
+const char *pcie_type_name(int type)
+{
+	switch (type) {
+	case PCIE_ENDPOINT:
+		return "endpoint";
+	case PCIE_LEGACY_ENDPOINT:
+		return "legacy endpoint";
+	case PCIE_ROOT_PORT:
+		return "root port";
+	case PCIE_UPSTREAM:
+		return "upstream port";
+	case PCIE_DOWNSTREAM:
+		return "downstream port";
+	case PCIE_PCIE_TO_PCI:
+		return "PCIe-to-PCI bridge";
+	case PCIE_PCI_TO_PCIE:
+		return "PCI-to-PCIe bridge";
+	case PCIE_RC_ENDPOINT:
+		return "root complex integrated endpoint";
+	case PCIE_RC_EVENT_COLLECTOR:
+		return "root complex event collector";
+	default:
+		return NULL;
+	}
+}
+
+void acs_bits_format(uint16_t bits, char *buf, size_t len)
+{
+	snprintf(buf, len, "SV%c TB%c RR%c CR%c UF%c EC%c DT%c", bits & ACS_SV ? '+' : '-',
+		 bits & ACS_TB ? '+' : '-', bits & ACS_RR ? '+' : '-', bits & ACS_CR ? '+' : '-',
+		 bits & ACS_UF ? '+' : '-', bits & ACS_EC ? '+' : '-', bits & ACS_DT ? '+' : '-');
+}
+
+static struct pci_access *names_pacc(struct topo *t)
+{
+	static struct pci_access *names_only;
+
+	if (t->pacc)
+		return t->pacc;
+	if (!names_only) {
+		names_only = pci_alloc();
+		names_only->error = pci_error_handler;
+		names_only->warning = pci_warning_handler;
+		names_only->debug = pci_debug_handler;
+	}
+	return names_only;
+}
+
+static const char *lookup(struct topo *t, char **cache, int flags, ...)
+{
+	char buf[256];
+	const char *r;
+	va_list ap;
+	int a = 0, b = 0;
+
+	if (*cache)
+		return *cache;
+	va_start(ap, flags);
+	a = va_arg(ap, int);
+	if (flags & PCI_LOOKUP_DEVICE)
+		b = va_arg(ap, int);
+	va_end(ap);
+	/* pci.ids only: hwdb answers may differ between hosts and guests. */
+	r = pci_lookup_name(names_pacc(t), buf, sizeof(buf), flags | PCI_LOOKUP_NO_HWDB, a, b);
+	*cache = xstrdup(r ? r : "");
+	return *cache;
+}
+
+const char *topo_vendor_name(struct topo *t, struct topo_dev *d)
+{
+	return lookup(t, &d->vendor_name, PCI_LOOKUP_VENDOR, d->vendor);
+}
+
+const char *topo_device_name(struct topo *t, struct topo_dev *d)
+{
+	return lookup(t, &d->device_name, PCI_LOOKUP_DEVICE, d->vendor, d->device);
+}
+
+const char *topo_class_name(struct topo *t, struct topo_dev *d)
+{
+	return lookup(t, &d->class_name, PCI_LOOKUP_CLASS, (int)(d->class >> 8));
+}
