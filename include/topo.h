@@ -33,37 +33,37 @@ struct topo_dev {
 	unsigned domain, bus, slot, func;
 	uint16_t vendor, device, subsys_vendor, subsys_device;
 	uint32_t class; /* 24 bits: base, sub, prog-if */
-	int revision;   /* -1: unknown */
-	char *driver;          /* NULL: no driver bound */
+	int revision; /* -1: unknown */
+	char *driver; /* NULL: no driver bound */
 	char *driver_override; /* NULL: none */
-	int iommu_group;       /* -1: no group (IOMMU off) */
+	int iommu_group; /* -1: no group (IOMMU off) */
 	struct topo_dev *parent; /* upstream PCI bridge; NULL on a root bus */
-	char *root_bus;          /* host bridge directory, e.g. "pci0000:00" */
-	char *sysfs_path;        /* "/sys/devices/pci0000:00/0000:00:1c.0/..." */
-	int numa_node;           /* -1: none/unknown */
-	char *reset_method;      /* NULL: attribute absent */
-	int boot_vga;            /* -1: attribute absent */
+	char *root_bus; /* host bridge directory, e.g. "pci0000:00" */
+	char *sysfs_path; /* "/sys/devices/pci0000:00/0000:00:1c.0/..." */
+	int numa_node; /* -1: none/unknown */
+	char *reset_method; /* NULL: attribute absent */
+	int boot_vga; /* -1: attribute absent */
 	char *modalias;
 
 	/* Config space, filled with TOPO_SCAN_CONFIG. */
-	bool cfg_read;       /* at least the standard header was readable */
-	bool cfg_extended;   /* extended space (offset >= 0x100) was readable */
-	int cfg_size;        /* bytes readable: 0, 64 (not root), 256 or 4096 */
-	int header_type;     /* 0 normal, 1 bridge, 2 cardbus; -1 unknown */
-	bool multifunction;  /* header type bit 7 */
-	int pcie_type;       /* enum pcie_type */
-	int pcie_cap;        /* offset of the PCIe capability, 0: none */
+	bool cfg_read; /* at least the standard header was readable */
+	bool cfg_extended; /* extended space (offset >= 0x100) was readable */
+	int cfg_size; /* bytes readable: 0, 64 (not root), 256 or 4096 */
+	int header_type; /* 0 normal, 1 bridge, 2 cardbus; -1 unknown */
+	bool multifunction; /* header type bit 7 */
+	int pcie_type; /* enum pcie_type */
+	int pcie_cap; /* offset of the PCIe capability, 0: none */
 	int secondary_bus, subordinate_bus; /* bridges only; -1 otherwise */
-	int acs_cap_offset;  /* 0: no ACS capability (or unknown, see cfg_extended) */
+	int acs_cap_offset; /* 0: no ACS capability (or unknown, see cfg_extended) */
 	uint16_t acs_cap, acs_ctrl;
 	int sriov_cap_offset; /* 0: none */
-	int ari_cap_offset;   /* 0: none */
+	int ari_cap_offset; /* 0: none */
 
 	/* SR-IOV */
-	bool sriov_pf;        /* has sriov_totalvfs */
+	bool sriov_pf; /* has sriov_totalvfs */
 	int sriov_totalvfs, sriov_numvfs, sriov_autoprobe; /* -1: unknown */
 	struct topo_dev *physfn; /* for VFs */
-	int vf_index;            /* -1: not a VF */
+	int vf_index; /* -1: not a VF */
 
 	char **netdevs; /* NULL-terminated, may be NULL */
 	size_t n_netdevs;
@@ -83,8 +83,8 @@ struct topo {
 
 enum {
 	TOPO_SCAN_CONFIG = 1 << 0, /* read config space (header, PCIe, ACS, SR-IOV caps) */
-	TOPO_SCAN_NAMES = 1 << 1,  /* look up vendor/device/class names */
-	TOPO_SCAN_LINKS = 1 << 2,  /* network interfaces and block devices */
+	TOPO_SCAN_NAMES = 1 << 1, /* look up vendor/device/class names */
+	TOPO_SCAN_LINKS = 1 << 2, /* network interfaces and block devices */
 };
 
 /* Enumerate /sys/bus/pci/devices once. 0 or -errno. */

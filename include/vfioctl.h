@@ -18,8 +18,8 @@ extern struct vfioctl_opts opts;
 #define VERDICT_PROBLEM 1 /* a check found a problem: exit 1 */
 
 /* Error codes with a fixed exit-code meaning (see main.c: exit_code()). */
-#define E_USAGE EINVAL            /* bad usage or input: exit 2 */
-#define E_REFUSED ECANCELED       /* refused, or failed and rolled back: exit 3 */
+#define E_USAGE EINVAL /* bad usage or input: exit 2 */
+#define E_REFUSED ECANCELED /* refused, or failed and rolled back: exit 3 */
 #define E_PARTIAL ENOTRECOVERABLE /* failed, not fully rolled back: exit 4 */
 
 struct command {
@@ -35,7 +35,11 @@ int cmd_groups(int argc, char *argv[]);
 int cmd_check(int argc, char *argv[]);
 
 /* Options every command accepts after its name, too. */
-#define COMMON_LONGOPTS { "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }
+#define COMMON_LONGOPTS                        \
+	{ "json", no_argument, NULL, 'j' },    \
+	{                                      \
+		"help", no_argument, NULL, 'h' \
+	}
 #define COMMON_SHORTOPTS "jh"
 
 /* Print a DEVICE resolution error ("vfioctl: ARG: why") and return it. */

@@ -43,20 +43,21 @@ static bool driver_matches(const char *filter, const struct topo_dev *d)
 
 static void print_text(struct topo *t, json_t *devices)
 {
-	static const char *const headers[] = { "ADDRESS", "CLASS", "NAME", "DRIVER", "GROUP", "SR-IOV" };
+	static const char *const headers[] = { "ADDRESS", "CLASS", "NAME",
+					       "DRIVER",  "GROUP", "SR-IOV" };
 	_cleanup_table_ struct table *tab = table_new(ARRAY_SIZE(headers), headers);
 	size_t i;
 	json_t *o;
 
-	json_array_foreach(devices, i, o) {
+	json_array_foreach (devices, i, o) {
 		struct topo_dev *d = topo_find(t, json_string_value(json_object_get(o, "address")));
 		_cleanup_free_ char *group = NULL, *role = devmodel_sriov_role_text(d);
 
 		if (d->iommu_group >= 0)
 			group = xasprintf("%d", d->iommu_group);
-		table_add(tab, (const char *const[]){ d->addr, topo_class_keyword(d->class),
-						      topo_device_name(t, d), d->driver, group,
-						      role });
+		table_add(tab,
+			  (const char *const[]){ d->addr, topo_class_keyword(d->class),
+						 topo_device_name(t, d), d->driver, group, role });
 	}
 	table_print(tab, stdout);
 }

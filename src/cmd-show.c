@@ -101,7 +101,9 @@ static void print_text(struct topo *t, struct topo_dev *d, json_t *o)
 	if (d->sriov_pf)
 		kv_print(stdout, 2, "SR-IOV", "PF, %d of %d VFs enabled, drivers_autoprobe %s",
 			 d->sriov_numvfs, d->sriov_totalvfs,
-			 d->sriov_autoprobe < 0 ? "?" : d->sriov_autoprobe ? "on" : "off");
+			 d->sriov_autoprobe < 0 ? "?"
+			 : d->sriov_autoprobe	? "on"
+						: "off");
 	else if (d->physfn)
 		kv_print(stdout, 2, "SR-IOV", "VF %d of %s", d->vf_index, d->physfn->addr);
 	if (json_array_size(vfs) > 0) {
@@ -109,7 +111,7 @@ static void print_text(struct topo *t, struct topo_dev *d, json_t *o)
 		json_t *v;
 
 		kv_print(stdout, 2, "VFs", "%zu", json_array_size(vfs));
-		json_array_foreach(vfs, i, v) {
+		json_array_foreach (vfs, i, v) {
 			struct topo_dev *vf = topo_find(t, json_string_value(v));
 
 			printf("    %d  %s  %s\n", vf->vf_index, vf->addr, dash(vf->driver));
@@ -127,9 +129,12 @@ static void print_text(struct topo *t, struct topo_dev *d, json_t *o)
 
 			acs_text(p, acs, sizeof(acs));
 			printf("    %s  %s, group %s, ACS %s\n", p->addr,
-			       type ? type : topo_is_bridge(p) ? "PCI bridge" : "unknown",
-			       p->iommu_group >= 0 ? (snprintf(buf, sizeof(buf), "%d", p->iommu_group), buf)
-						   : "-",
+			       type		   ? type
+			       : topo_is_bridge(p) ? "PCI bridge"
+						   : "unknown",
+			       p->iommu_group >= 0
+				       ? (snprintf(buf, sizeof(buf), "%d", p->iommu_group), buf)
+				       : "-",
 			       acs);
 		}
 	} else {

@@ -28,25 +28,60 @@ struct snap {
 };
 
 static const char *const pci_attrs[] = {
-	"vendor", "device", "subsystem_vendor", "subsystem_device", "class", "revision", "config",
-	"driver_override", "numa_node", "reset_method", "boot_vga", "modalias", "enable", "irq",
-	"local_cpulist", "current_link_speed", "current_link_width", "max_link_speed",
-	"max_link_width", "d3cold_allowed", "power_state", "resource", "sriov_totalvfs",
-	"sriov_numvfs", "sriov_drivers_autoprobe", "sriov_offset", "sriov_stride",
-	"sriov_vf_device", "sriov_vf_total_msix", "msi_bus", "ari_enabled", "dma_mask_bits",
+	"vendor",
+	"device",
+	"subsystem_vendor",
+	"subsystem_device",
+	"class",
+	"revision",
+	"config",
+	"driver_override",
+	"numa_node",
+	"reset_method",
+	"boot_vga",
+	"modalias",
+	"enable",
+	"irq",
+	"local_cpulist",
+	"current_link_speed",
+	"current_link_width",
+	"max_link_speed",
+	"max_link_width",
+	"d3cold_allowed",
+	"power_state",
+	"resource",
+	"sriov_totalvfs",
+	"sriov_numvfs",
+	"sriov_drivers_autoprobe",
+	"sriov_offset",
+	"sriov_stride",
+	"sriov_vf_device",
+	"sriov_vf_total_msix",
+	"msi_bus",
+	"ari_enabled",
+	"dma_mask_bits",
 };
 static const char *const pci_links[] = { "driver", "iommu_group", "physfn", "firmware_node" };
-static const char *const net_attrs[] = { "address", "operstate", "flags", "ifindex", "mtu", "type",
-					 "addr_assign_type", "phys_port_name", "phys_switch_id" };
+static const char *const net_attrs[] = {
+	"address", "operstate",	       "flags",		 "ifindex",	  "mtu",
+	"type",	   "addr_assign_type", "phys_port_name", "phys_switch_id"
+};
 static const char *const block_attrs[] = { "dev", "size", "ro", "removable", "partition" };
 static const char *const iommu_group_attrs[] = { "type", "reserved_regions" };
 static const char *const host_files[] = {
-	"/proc/cmdline", "/proc/cpuinfo", "/proc/modules", "/proc/mounts", "/proc/swaps",
-	"/sys/firmware/acpi/tables/DMAR", "/sys/firmware/acpi/tables/IVRS",
+	"/proc/cmdline",
+	"/proc/cpuinfo",
+	"/proc/modules",
+	"/proc/mounts",
+	"/proc/swaps",
+	"/sys/firmware/acpi/tables/DMAR",
+	"/sys/firmware/acpi/tables/IVRS",
 	"/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts",
 	"/sys/module/vfio/parameters/enable_unsafe_noiommu_mode",
-	"/sys/module/vfio_pci/parameters/ids", "/sys/module/vfio_pci/parameters/disable_vga",
-	"/sys/module/vfio_pci/parameters/disable_idle_d3", "/sys/bus/pci/drivers_autoprobe",
+	"/sys/module/vfio_pci/parameters/ids",
+	"/sys/module/vfio_pci/parameters/disable_vga",
+	"/sys/module/vfio_pci/parameters/disable_idle_d3",
+	"/sys/bus/pci/drivers_autoprobe",
 };
 
 static int mkdir_parents(const char *path)
@@ -275,8 +310,10 @@ static void copy_iommu_groups(struct snap *s)
 
 static void copy_modules(struct snap *s)
 {
-	static const char *const mods[] = { "vfio", "vfio_pci", "vfio_pci_core", "vfio_iommu_type1",
-					    "kvm", "kvm_intel", "kvm_amd", "pci_stub" };
+	static const char *const mods[] = { "vfio",	     "vfio_pci",
+					    "vfio_pci_core", "vfio_iommu_type1",
+					    "kvm",	     "kvm_intel",
+					    "kvm_amd",	     "pci_stub" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(mods); i++) {
 		_cleanup_free_ char *dir = xasprintf("/sys/module/%s", mods[i]);
@@ -370,7 +407,8 @@ static void write_manifest(struct snap *s)
 static int run_tar(const char *stage, const char *out)
 {
 	char *argv[] = { "tar", "--sort=name", "--owner=0", "--group=0", "--numeric-owner",
-			 "-C",	(char *)stage, "-czf", (char *)out, ".", NULL };
+			 "-C",	(char *)stage, "-czf",	    (char *)out, ".",
+			 NULL };
 	pid_t pid;
 	int status, r;
 
@@ -479,7 +517,8 @@ int cmd_snapshot(int argc, char *argv[])
 		return r;
 	}
 	if (geteuid() != 0)
-		log_warn("not root: config space past 64 bytes and the kernel log were not captured");
+		log_warn(
+			"not root: config space past 64 bytes and the kernel log were not captured");
 	if (streq(out, "-"))
 		return 0;
 	if (opts.json) {

@@ -30,7 +30,8 @@ json_t *devmodel_summary(struct topo *t, struct topo_dev *d)
 	json_object_set_new(o, "subsystem_device", hex_string(d->subsys_device, 4));
 	json_object_set_new(o, "class", hex_string(d->class, 6));
 	json_object_set_new(o, "class_keyword", json_string(topo_class_keyword(d->class)));
-	json_object_set_new(o, "revision", d->revision < 0 ? json_null() : hex_string((unsigned)d->revision, 2));
+	json_object_set_new(o, "revision",
+			    d->revision < 0 ? json_null() : hex_string((unsigned)d->revision, 2));
 	json_object_set_new(o, "vendor_name", json_string(topo_vendor_name(t, d)));
 	json_object_set_new(o, "device_name", json_string(topo_device_name(t, d)));
 	json_object_set_new(o, "class_name", json_string(topo_class_name(t, d)));
@@ -45,7 +46,8 @@ json_t *devmodel_summary(struct topo *t, struct topo_dev *d)
 		json_object_set_new(sriov, "totalvfs", int_or_null(d->sriov_totalvfs));
 		json_object_set_new(sriov, "numvfs", int_or_null(d->sriov_numvfs));
 		json_object_set_new(sriov, "drivers_autoprobe",
-				    d->sriov_autoprobe < 0 ? json_null() : json_boolean(d->sriov_autoprobe));
+				    d->sriov_autoprobe < 0 ? json_null()
+							   : json_boolean(d->sriov_autoprobe));
 	} else if (d->physfn) {
 		role = "vf";
 	}
@@ -118,26 +120,30 @@ json_t *devmodel_detail(struct topo *t, struct topo_dev *d)
 			json_array_append_new(resets, json_string(tok));
 	}
 	json_object_set_new(o, "reset_methods", resets);
-	json_object_set_new(o, "boot_vga", d->boot_vga < 0 ? json_null() : json_boolean(d->boot_vga));
+	json_object_set_new(o, "boot_vga",
+			    d->boot_vga < 0 ? json_null() : json_boolean(d->boot_vga));
 	json_object_set_new(o, "modalias", json_string_or_null(d->modalias));
 	json_object_set_new(o, "sysfs_path", json_string_or_null(d->sysfs_path));
 	json_object_set_new(o, "root_bus", json_string_or_null(d->root_bus));
 
 	json_object_set_new(cfg, "access", json_string(config_access(d)));
 	json_object_set_new(cfg, "header_type", int_or_null(d->header_type));
-	json_object_set_new(cfg, "multifunction", d->cfg_read ? json_boolean(d->multifunction) : json_null());
+	json_object_set_new(cfg, "multifunction",
+			    d->cfg_read ? json_boolean(d->multifunction) : json_null());
 	json_object_set_new(cfg, "pcie_type", json_string_or_null(pcie_type_name(d->pcie_type)));
 	json_object_set_new(cfg, "secondary_bus", int_or_null(d->secondary_bus));
 	json_object_set_new(cfg, "subordinate_bus", int_or_null(d->subordinate_bus));
 	json_object_set_new(cfg, "acs", acs_json(d));
-	json_object_set_new(cfg, "ari", d->cfg_extended ? json_boolean(d->ari_cap_offset) : json_null());
+	json_object_set_new(cfg, "ari",
+			    d->cfg_extended ? json_boolean(d->ari_cap_offset) : json_null());
 	json_object_set_new(o, "config", cfg);
 
 	for (struct topo_dev *p = d->parent; p; p = p->parent) {
 		json_t *hop = json_object();
 
 		json_object_set_new(hop, "address", json_string(p->addr));
-		json_object_set_new(hop, "pcie_type", json_string_or_null(pcie_type_name(p->pcie_type)));
+		json_object_set_new(hop, "pcie_type",
+				    json_string_or_null(pcie_type_name(p->pcie_type)));
 		json_object_set_new(hop, "driver", json_string_or_null(p->driver));
 		json_object_set_new(hop, "iommu_group", int_or_null(p->iommu_group));
 		json_object_set_new(hop, "acs", acs_json(p));

@@ -10,8 +10,6 @@
 #define VERSION "0.1"
 #endif
 
-struct vfioctl_opts opts;
-
 static int cmd_help(int argc, char *argv[]);
 
 /* The one command table: dispatch, --help and the docs check all read it. */
@@ -72,12 +70,9 @@ static int exit_code(int r)
 int main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "sysroot", required_argument, NULL, 's' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+		{ "json", no_argument, NULL, 'j' },    { "sysroot", required_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 },
 	};
 	const char *sysroot = getenv("VFIOCTL_SYSROOT");
 	int c, r;

@@ -114,7 +114,8 @@ bool ifname_valid(const char *s)
 	if (len == 0 || len >= 16 || streq(s, ".") || streq(s, ".."))
 		return false;
 	for (; *s; s++)
-		if (*s == '/' || *s == ':' || isspace((unsigned char)*s) || !isprint((unsigned char)*s))
+		if (*s == '/' || *s == ':' || isspace((unsigned char)*s) ||
+		    !isprint((unsigned char)*s))
 			return false;
 	return true;
 }
@@ -263,7 +264,8 @@ static void read_config(struct topo *t, struct topo_dev *d)
 	cap = pci_find_cap(pd, PCI_CAP_ID_EXP, PCI_CAP_NORMAL);
 	if (cap) {
 		d->pcie_cap = (int)cap->addr;
-		d->pcie_type = (pci_read_word(pd, cap->addr + PCI_EXP_FLAGS) & PCI_EXP_FLAGS_TYPE) >> 4;
+		d->pcie_type =
+			(pci_read_word(pd, cap->addr + PCI_EXP_FLAGS) & PCI_EXP_FLAGS_TYPE) >> 4;
 	}
 	if (d->pcie_cap && pci_read_block(pd, 0x100, probe, 4)) {
 		d->cfg_extended = true;
@@ -504,13 +506,16 @@ int topo_resolve(const struct topo *t, const char *arg, struct topo_dev **out)
 const char *topo_class_keyword(uint32_t class)
 {
 	static const char *const names[] = {
-		[0x00] = "other",   [0x01] = "storage",  [0x02] = "net",
-		[0x03] = "display", [0x04] = "multimedia", [0x05] = "memory",
-		[0x06] = "bridge",  [0x07] = "comm",     [0x08] = "system",
-		[0x09] = "input",   [0x0a] = "docking",  [0x0b] = "processor",
-		[0x0c] = "serial",  [0x0d] = "wireless", [0x0e] = "intelligent",
-		[0x0f] = "satellite", [0x10] = "crypto", [0x11] = "signal",
-		[0x12] = "accel",   [0x13] = "instrumentation",
+		[0x00] = "other",	[0x01] = "storage",
+		[0x02] = "net",		[0x03] = "display",
+		[0x04] = "multimedia",	[0x05] = "memory",
+		[0x06] = "bridge",	[0x07] = "comm",
+		[0x08] = "system",	[0x09] = "input",
+		[0x0a] = "docking",	[0x0b] = "processor",
+		[0x0c] = "serial",	[0x0d] = "wireless",
+		[0x0e] = "intelligent", [0x0f] = "satellite",
+		[0x10] = "crypto",	[0x11] = "signal",
+		[0x12] = "accel",	[0x13] = "instrumentation",
 	};
 	unsigned base = class >> 16;
 

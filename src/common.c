@@ -2,6 +2,9 @@
 #include "util.h"
 #include "vfioctl.h"
 
+/* Global options, parsed by main(). */
+struct vfioctl_opts opts;
+
 int report_resolve_error(const char *arg, int r)
 {
 	switch (r) {

@@ -1,0 +1,38 @@
+#!/bin/bash
+# make check-vm: boot each topology under QEMU/TCG (real Debian kernel) and run
+# the bats suites of tests/vm/suites/ inside as root.
+# Usage: tests/vm/check-vm.sh [TOPOLOGY...]   (default: all below)
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+
+# name | run.sh options
+BOOTS=(
+	"bridge|--topology bridge"
+	"switch|--topology switch"
+	"sriov|--topology sriov"
+	"switch-noiommu|--topology switch --no-iommu"
+)
+want=("$@")
+failed=() passed=0
+for b in "${BOOTS[@]}"; do
+	IFS='|' read -r name opts <<<"$b"
+	if [ ${#want[@]} -gt 0 ] && [[ " ${want[*]} " != *" $name "* ]]; then
+		continue
+	fi
+	echo "== check-vm: $name"
+	start=$SECONDS
+	# shellcheck disable=SC2086
+	if "$HERE/run.sh" $opts --env "VM_BOOT=$name" -- \
+		sh -c "cd '$REPO' && bats --formatter tap tests/vm/suites"; then
+		passed=$((passed + 1))
+	else
+		failed+=("$name")
+	fi
+	echo "== check-vm: $name took $((SECONDS - start)) s"
+done
+if [ ${#failed[@]} -gt 0 ]; then
+	echo "check-vm: FAILED boots: ${failed[*]}"
+	exit 1
+fi
+echo "check-vm: $passed boots passed"
