@@ -335,8 +335,13 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void link_vfs(struct topo *t, struct topo_dev *pf, int dfd)
+static void link_vfs(struct topo *t, struct topo_dev *pf)
 {
+	_cleanup_free_ char *dir = xasprintf("/sys/bus/pci/devices/%s", pf->addr);
+	_cleanup_close_ int dfd = sysfs_open_dir(dir);
+
+	if (dfd < 0)
+		return;
 	for (int i = 0; pf->sriov_numvfs > 0 && i < pf->sriov_numvfs; i++) {
 		_cleanup_free_ char *name = xasprintf("virtfn%d", i), *vf = NULL;
 		struct topo_dev *d;
@@ -406,9 +411,11 @@ int topo_scan(struct topo **out, unsigned flags)
 			read_config(t, d);
 		else
 			d->header_type = d->secondary_bus = d->subordinate_bus = d->pcie_type = -1;
-		if (d->sriov_pf)
-			link_vfs(t, d, dfd);
 	}
+	/* After every device's own attributes: VFs sort after their PF. */
+	for (size_t i = 0; i < t->n; i++)
+		if (t->devs[i].sriov_pf)
+			link_vfs(t, &t->devs[i]);
 	if (flags & TOPO_SCAN_LINKS) {
 		scan_class_links(t, "/sys/class/net", false);
 		scan_class_links(t, "/sys/class/block", true);

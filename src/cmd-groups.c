@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vfioctl groups [--explain] [--predict] [--acs-override=LIST] [GROUP|DEVICE...]
+ *
+ * JSON output (--json), keys stable:
+ *
+ *   {
+ *     "mode": "kernel" | "predicted" | "acs-override",
+ *     "kernel_model": "linux-6.1" | null,  rules the prediction follows (null: kernel mode)
+ *     "unsafe": bool,                      true with --acs-override
+ *     "iommu": bool,                       the running kernel has IOMMU groups
+ *     "agrees_with_kernel": bool | null,   predicted partition == kernel's (null: not comparable)
+ *     "notes": [string],                   remarks about the prediction
+ *     "groups": [
+ *       {
+ *         "id": 7 | null,                  kernel group number; null for a predicted group
+ *         "devices": [
+ *           {
+ *             "address": "0000:01:00.0",   PCI address (non-PCI members: their device name)
+ *             "name": string,              device name from pci.ids ("" if unknown)
+ *             "ids": "10de:2204",          vendor:device ("" for non-PCI)
+ *             "driver": string | null,
+ *             "role": "endpoint" | "bridge" | "non-pci",
+ *             "iommu_group": int | null    the kernel's group of this device
+ *           }
+ *         ],
+ *         "viable": bool,                  VFIO could use it now (drivers; see `check`)
+ *         "reasons": [string],             why not viable (empty when viable)
+ *         "uncertain": bool,               prediction relied on unreadable config space
+ *         "model_agrees": bool | null,     --explain on kernel groups: prediction matches
+ *         "explain": [                     --explain only; one entry per device that
+ *           {                              joined the group after its first member
+ *             "device": "0000:0d:00.1",
+ *             "rule": "dma-alias-bridge" | "acs-upstream" | "multifunction" |
+ *                     "dma-alias-quirk",
+ *             "joined": "0000:0d:00.0",    the member whose group it joined
+ *             "culprit": "0000:0d:00.1" | null,  the device lacking isolation
+ *             "missing": ["SV","RR","CR","UF"],  ACS controls the culprit lacks
+ *             "acs_unknown": bool,         culprit's ACS could not be read
+ *             "quirk": string | null,      kernel quirk involved (function name)
+ *             "text": string               the explanation as a sentence
+ *           }
+ *         ]
+ *       }
+ *     ]
+ *   }
+ *
+ * Rules (kernel functions): dma-alias-bridge: pci_for_each_dma_alias() reached a
+ * PCIe-to-PCI or conventional PCI bridge; acs-upstream: pci_acs_path_enabled()
+ * failed on a root/downstream port upstream; multifunction:
+ * get_pci_function_alias_group(); dma-alias-quirk: get_pci_alias_group() with a
+ * pci_add_dma_alias() quirk.
+ */
+#include <ctype.h>
+#include <getopt.h>
+
+#include "groups.h"
+#include "output.h"
+#include "sysfs.h"
+#include "topo.h"
+#include "util.h"
+#include "vfioctl.h"
+
+static void groups_help(FILE *f)
+{
+	fputs("Usage: vfioctl groups [--explain] [--predict] [--acs-override=LIST] [GROUP|DEVICE...]\n"
+	      "\n"
+	      "List IOMMU groups with their members (address, role, driver, name) and whether\n"
+	      "VFIO could use each group now. GROUP is a group number, DEVICE a PCI address or\n"
+	      "interface name: show only the groups containing them.\n"
+	      "\n"
+	      "  -e, --explain            say why the members of each group are together: the\n"
+	      "                           DMA alias, missing ACS bits or quirk that joined them\n"
+	      "  -p, --predict            compute the groups from topology and ACS the way\n"
+	      "                           Linux 6.1 does, without needing the IOMMU on\n"
+	      "  -o, --acs-override=LIST  predict with the out-of-tree pcie_acs_override patch\n"
+	      "                           (downstream,multifunction,id:VVVV:DDDD). UNSAFE: it\n"
+	      "                           only pretends devices are isolated\n"
+	      "  -j, --json               print JSON\n"
+	      "  -h, --help               show this help\n",
+	      f);
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+static const char *dev_name(struct topo *t, struct topo_dev *d)
+{
+	const char *n = topo_device_name(t, d);
+
+	return n ? n : "";
+}
+
+static char *other_driver(int id, const char *name)
+{
+	_cleanup_free_ char *path =
+		xasprintf("/sys/kernel/iommu_groups/%d/devices/%s/driver", id, name);
+	char *drv = NULL;
+
+	return sysfs_link_name(path, &drv) < 0 ? NULL : drv;
+}
+
+static json_t *device_json(struct topo *t, struct topo_dev *d)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "address", json_string(d->addr));
+	json_object_set_new(o, "name", json_string(dev_name(t, d)));
+	json_object_set_new(o, "ids", json_sprintf("%04x:%04x", d->vendor, d->device));
+	json_object_set_new(o, "driver", json_string_or_null(d->driver));
+	json_object_set_new(o, "role", json_string(group_role(d)));
+	json_object_set_new(o, "iommu_group",
+			    d->iommu_group >= 0 ? json_integer(d->iommu_group) : json_null());
+	return o;
+}
+
+static json_t *group_json(struct topo *t, const struct group_set *s, const struct group *g,
+			  const struct group_set *pred, bool explain)
+{
+	json_t *o = json_object(), *devs = json_array(), *reasons = json_array();
+	struct group_verdict v;
+
+	group_check(s, g, false, &v);
+	for (size_t i = 0; i < g->n_devs; i++)
+		json_array_append_new(devs, device_json(t, g->devs[i]));
+	for (size_t i = 0; i < g->n_others; i++) {
+		_cleanup_free_ char *drv = other_driver(g->id, g->others[i]);
+		json_t *d = json_object();
+
+		json_object_set_new(d, "address", json_string(g->others[i]));
+		json_object_set_new(d, "name", json_string(""));
+		json_object_set_new(d, "ids", json_string(""));
+		json_object_set_new(d, "driver", json_string_or_null(drv));
+		json_object_set_new(d, "role", json_string("non-pci"));
+		json_object_set_new(d, "iommu_group", json_integer(g->id));
+		json_array_append_new(devs, d);
+	}
+	for (size_t i = 0; i < v.n_reasons; i++)
+		json_array_append_new(reasons, json_string(v.reasons[i]));
+	json_object_set_new(o, "id", g->id >= 0 ? json_integer(g->id) : json_null());
+	json_object_set_new(o, "devices", devs);
+	json_object_set_new(o, "viable", json_boolean(v.viable));
+	json_object_set_new(o, "reasons", reasons);
+	json_object_set_new(o, "uncertain", json_boolean(g->uncertain));
+	if (explain && pred) {
+		const struct group *pg = g->n_devs ? group_set_find(pred, g->devs[0]) : NULL;
+		bool agrees = pg && group_same_members(g, pg);
+
+		json_object_set_new(o, "model_agrees",
+				    s == pred ? json_null() : json_boolean(agrees));
+		json_object_set_new(o, "explain", group_explain(pred, g));
+		if (pg && pg->uncertain)
+			json_object_set_new(o, "uncertain", json_true());
+	} else {
+		json_object_set_new(o, "model_agrees", json_null());
+	}
+	group_verdict_clear(&v);
+	return o;
+}
+
+static void print_text(struct topo *t, json_t *root, bool predicted)
+{
+	static const char *const headers[] = { "GROUP", "VIABLE", "ADDRESS",
+					       "ROLE",	"DRIVER", "DEVICE" };
+	_cleanup_table_ struct table *tab = table_new(ARRAY_SIZE(headers), headers);
+	json_t *groups = json_object_get(root, "groups"), *g,
+	       *notes = json_object_get(root, "notes");
+	size_t i, j;
+	json_t *n;
+
+	json_array_foreach (notes, i, n)
+		printf("note: %s\n", json_string_value(n));
+	if (!json_array_size(groups)) {
+		if (!predicted && !json_is_true(json_object_get(root, "iommu")))
+			puts("No IOMMU groups: the IOMMU is off or not supported. "
+			     "'vfioctl groups --predict' shows the groups the kernel would make.");
+		return;
+	}
+	json_array_foreach (groups, i, g) {
+		json_t *id = json_object_get(g, "id"), *d;
+		_cleanup_free_ char *label = json_is_integer(id)
+						     ? xasprintf("%lld", json_integer_value(id))
+						     : xasprintf("p%zu", i + 1);
+		const char *viable = json_is_true(json_object_get(g, "viable")) ? "yes" : "no";
+
+		json_array_foreach (json_object_get(g, "devices"), j, d) {
+			struct topo_dev *td =
+				topo_find(t, json_string_value(json_object_get(d, "address")));
+			const char *name = json_string_value(json_object_get(d, "name"));
+			_cleanup_free_ char *ids =
+				td ? xasprintf("[%04x:%04x]", td->vendor, td->device) : NULL;
+			_cleanup_free_ char *label2 = NULL;
+
+			if (j == 0 && json_is_true(json_object_get(g, "uncertain")))
+				label2 = xasprintf("%s?", label);
+			table_add(tab, (const char *const[]){
+					       j == 0 ? (label2 ? label2 : label) : "",
+					       j == 0 ? viable : "",
+					       json_string_value(json_object_get(d, "address")),
+					       json_string_value(json_object_get(d, "role")),
+					       json_string_value(json_object_get(d, "driver")),
+					       name && *name ? name : ids });
+		}
+	}
+	table_print(tab, stdout);
+	json_array_foreach (groups, i, g)
+		if (json_is_true(json_object_get(g, "uncertain"))) {
+			puts("?: the prediction for this group relies on config space vfioctl could "
+			     "not read");
+			break;
+		}
+
+	json_array_foreach (groups, i, g) {
+		json_t *id = json_object_get(g, "id"), *x;
+		_cleanup_free_ char *label =
+			json_is_integer(id) ? xasprintf("group %lld", json_integer_value(id))
+					    : xasprintf("group p%zu", i + 1);
+
+		json_array_foreach (json_object_get(g, "reasons"), j, x)
+			printf("%s: not viable: %s\n", label, json_string_value(x));
+		if (json_is_false(json_object_get(g, "model_agrees")))
+			printf("%s: vfioctl's model of %s predicts different groups for these "
+			       "devices (an IVRS alias, a quirk vfioctl lacks, or another kernel "
+			       "version); the explanation below is the model's\n",
+			       label, GROUPS_KERNEL_MODEL);
+		json_array_foreach (json_object_get(g, "explain"), j, x)
+			printf("%s: %s\n", label, json_string_value(json_object_get(x, "text")));
+	}
+	if (json_is_false(json_object_get(root, "agrees_with_kernel")))
+		puts("note: the prediction differs from the running kernel's groups");
+}
+
+int cmd_groups(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "explain", no_argument, NULL, 'e' },
+		{ "predict", no_argument, NULL, 'p' },
+		{ "acs-override", required_argument, NULL, 'o' },
+		COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_topo_ struct topo *t = NULL;
+	_cleanup_group_set_ struct group_set *ks = NULL, *ps = NULL;
+	_cleanup_free_ bool *wanted = NULL;
+	struct groups_opts gopts = { 0 };
+	bool explain = false, predict = false;
+	const struct group_set *shown;
+	json_t *root, *groups, *notes;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "epo:" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		switch (c) {
+		case 'e':
+			explain = true;
+			break;
+		case 'p':
+			predict = true;
+			break;
+		case 'o':
+			if (groups_parse_acs_override(optarg, &gopts) < 0) {
+				log_error("--acs-override: %s: expected downstream, multifunction "
+					  "or id:VVVV:DDDD, comma-separated",
+					  optarg);
+				return -E_USAGE;
+			}
+			predict = true;
+			break;
+		case 'j':
+			opts.json = true;
+			break;
+		case 'h':
+			groups_help(stdout);
+			return 0;
+		default:
+			groups_help(stderr);
+			return -E_USAGE;
+		}
+	}
+
+	r = topo_scan(&t, TOPO_SCAN_CONFIG | TOPO_SCAN_NAMES | TOPO_SCAN_LINKS);
+	if (r < 0) {
+		log_error("/sys/bus/pci/devices: %s", strerror(-r));
+		return r;
+	}
+	r = groups_kernel(t, &ks);
+	if (r < 0) {
+		log_error("/sys/kernel/iommu_groups: %s", strerror(-r));
+		return r;
+	}
+	if (predict || explain) {
+		if (sysfs_exists("/sys/firmware/acpi/tables/IVRS"))
+			gopts.flags |= GROUPS_AMD_IVRS;
+		r = groups_predict_opts(t, &gopts, &ps);
+		if (r < 0) {
+			log_error("predicting groups: %s", strerror(-r));
+			return r;
+		}
+	}
+	shown = predict ? ps : ks;
+
+	/* GROUP|DEVICE filters: select the groups (of the shown set) containing them. */
+	if (optind < argc) {
+		wanted = xcalloc(shown->n_groups + 1, sizeof(bool));
+		for (int i = optind; i < argc; i++) {
+			struct topo_dev *d;
+			struct group *g;
+
+			if (all_digits(argv[i])) {
+				const struct group *kg;
+
+				if (predict) {
+					log_error(
+						"%s: group numbers name the kernel's groups; with "
+						"--predict name a DEVICE",
+						argv[i]);
+					return -E_USAGE;
+				}
+				kg = strlen(argv[i]) < 8 ? group_set_find_id(ks, atoi(argv[i]))
+							 : NULL;
+				if (!kg) {
+					log_error("%s: no such IOMMU group", argv[i]);
+					return -E_USAGE;
+				}
+				wanted[kg - shown->groups] = true;
+				continue;
+			}
+			r = topo_resolve(t, argv[i], &d);
+			if (r < 0)
+				return report_resolve_error(argv[i], r);
+			g = group_set_find(shown, d);
+			if (!g) {
+				log_warn(
+					"%s: %s", argv[i],
+					predict ? "not grouped (the kernel leaves it out)"
+						: "not in any IOMMU group (IOMMU off? try --predict)");
+				continue;
+			}
+			wanted[g - shown->groups] = true;
+		}
+	}
+
+	root = json_object();
+	groups = json_array();
+	notes = json_array();
+	json_object_set_new(root, "mode",
+			    json_string(!predict		       ? "kernel"
+					: groups_opts_override(&gopts) ? "acs-override"
+								       : "predicted"));
+	json_object_set_new(root, "kernel_model",
+			    predict ? json_string(GROUPS_KERNEL_MODEL) : json_null());
+	json_object_set_new(root, "unsafe", json_boolean(groups_opts_override(&gopts)));
+	json_object_set_new(root, "iommu", json_boolean(ks->n_groups > 0));
+	json_object_set_new(root, "agrees_with_kernel",
+			    predict && ks->n_groups ? json_boolean(group_sets_agree(ks, ps))
+						    : json_null());
+	for (size_t i = 0; ps && (predict || explain) && i < ps->n_notes; i++)
+		json_array_append_new(notes, json_string(ps->notes[i]));
+	json_object_set_new(root, "notes", notes);
+	for (size_t i = 0; i < shown->n_groups; i++) {
+		if (wanted && !wanted[i])
+			continue;
+		json_array_append_new(groups, group_json(t, shown, &shown->groups[i], ps, explain));
+	}
+	json_object_set_new(root, "groups", groups);
+
+	if (opts.json)
+		return output_json(root);
+	print_text(t, root, predict);
+	json_decref(root);
+	return 0;
+}

@@ -1,0 +1,1440 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * IOMMU groups: reading the kernel's, predicting them, explaining them and
+ * judging whether VFIO can use one.
+ *
+ * The predictor follows Linux 6.1.y (Debian 12). Every rule below names the
+ * kernel function it comes from. Differences in newer kernels, not modelled:
+ *  - 6.x (2025): PCI_DEV_FLAGS_PCI_BRIDGE_NO_ALIAS (ASPEED AST1150 and similar
+ *    PCIe-to-PCI bridges integrated with their device) stops the DMA alias at
+ *    the bridge, so such a bridge and its VGA device land in separate groups.
+ *  - The 2025 rework of pci_device_group() (pci_bus_isolation, reachable sets)
+ *    merges sibling downstream ports of a switch that lack ACS into one group;
+ *    6.1 gives each such port (and what is below it) its own group.
+ *  - pci_acs_ctrl_mask() replaces "acs_flags &= cap | EC" (same result for the
+ *    SV/RR/CR/UF bits grouping needs).
+ * Not knowable from sysfs, hence not modelled: AMD IVRS table aliases
+ * (setup_aliases() in drivers/iommu/amd/iommu.c), VMD (pci_real_dma_dev()),
+ * Switchtec NTB proxy IDs read from device memory, kernel command line options
+ * disable_acs_redir=/config_acs=.
+ */
+#include <errno.h>
+#include <stdarg.h>
+
+#include "groups.h"
+#include "sysfs.h"
+#include "util.h"
+
+#define DEVFN(slot, fn) ((((slot)&0x1f) << 3) | ((fn)&0x07))
+
+static void strv_pushf(char ***v, size_t *n, const char *fmt, ...) _printf_(3, 4);
+static void strv_pushf(char ***v, size_t *n, const char *fmt, ...)
+{
+	_cleanup_free_ char *s = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	strv_push(v, n, s);
+}
+
+void acs_req_names(uint16_t bits, char *buf, size_t len)
+{
+	static const struct {
+		uint16_t bit;
+		const char *name;
+	} names[] = { { ACS_SV, "SV" }, { ACS_RR, "RR" }, { ACS_CR, "CR" }, { ACS_UF, "UF" },
+		      { ACS_TB, "TB" }, { ACS_EC, "EC" }, { ACS_DT, "DT" } };
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!(bits & names[i].bit))
+			continue;
+		if (buf[0])
+			strncat(buf, " ", len - strlen(buf) - 1);
+		strncat(buf, names[i].name, len - strlen(buf) - 1);
+	}
+	if (!buf[0])
+		snprintf(buf, len, "none");
+}
+
+const char *group_role(const struct topo_dev *d)
+{
+	if (d->header_type == 1 || d->header_type == 2)
+		return "bridge";
+	if (d->header_type < 0 && ((d->class >> 8) == 0x0604 || (d->class >> 8) == 0x0607))
+		return "bridge";
+	return "endpoint";
+}
+
+static bool is_bridge(const struct topo_dev *d)
+{
+	return streq(group_role(d), "bridge");
+}
+
+int groups_parse_acs_override(const char *s, struct groups_opts *o)
+{
+	_cleanup_free_ char *copy = xstrdup(s);
+	char *save = NULL;
+
+	/* pcie_acs_override_setup() of the out-of-tree patch. */
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		unsigned v, d;
+		int n = 0;
+
+		if (streq(tok, "downstream")) {
+			o->flags |= GROUPS_OVERRIDE_DOWNSTREAM;
+		} else if (streq(tok, "multifunction")) {
+			o->flags |= GROUPS_OVERRIDE_MULTIFUNCTION;
+		} else if (sscanf(tok, "id:%4x:%4x%n", &v, &d, &n) == 2 && !tok[n] &&
+			   o->n_override_ids < GROUPS_MAX_OVERRIDE_IDS) {
+			o->override_ids[o->n_override_ids].vendor = (uint16_t)v;
+			o->override_ids[o->n_override_ids].device = (uint16_t)d;
+			o->n_override_ids++;
+		} else {
+			return -EINVAL;
+		}
+	}
+	return groups_opts_override(o) ? 0 : -EINVAL;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Prediction context
+ */
+
+struct pctx {
+	struct topo *t;
+	const struct groups_opts *o;
+	bool acs_booted; /* ACS control as pci_std_enable_acs() leaves it */
+	bool cur_uncertain; /* the device being placed depended on unknown data */
+	int *grp; /* group index per device, -1: none yet */
+	size_t n_groups;
+	size_t *order; /* probe order (device indices) */
+	size_t n_order;
+	uint64_t devfns[4]; /* get_pci_alias_group() loop guard */
+};
+
+static size_t idx(const struct pctx *c, const struct topo_dev *d)
+{
+	return (size_t)(d - c->t->devs);
+}
+
+static bool same_bus(const struct topo_dev *a, const struct topo_dev *b)
+{
+	return a->domain == b->domain && a->bus == b->bus;
+}
+
+/* pci_is_pcie(); only meaningful when pcie_known(). */
+static bool pcie_known(const struct topo_dev *d)
+{
+	return d->cfg_size >= 256;
+}
+
+static bool is_pcie(const struct topo_dev *d)
+{
+	return d->pcie_cap != 0 && d->pcie_type >= 0;
+}
+
+static bool is_type(const struct topo_dev *d, int type)
+{
+	return is_pcie(d) && d->pcie_type == type;
+}
+
+/*
+ * pdev->multifunction: header type bit 7 (pci_setup_device()), and set for every
+ * function but 0 by pci_scan_slot() whatever its header says; VFs never
+ * (pci_iov_add_virtfn()).
+ */
+static bool multifunction(struct pctx *c, const struct topo_dev *d)
+{
+	if (d->physfn)
+		return false;
+	if (d->func > 0)
+		return true;
+	if (!d->cfg_read)
+		c->cur_uncertain = true;
+	return d->multifunction;
+}
+
+static bool id_in(uint16_t id, const uint16_t *ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Device-specific ACS: pci_dev_specific_acs_enabled() and pci_dev_acs_enabled[] in
+ * drivers/pci/quirks.c. Each returns -1 (-ENOTTY: no opinion), 0 or 1.
+ */
+
+/* pci_acs_ctrl_enabled() */
+static int ctrl_enabled(uint16_t req, uint16_t ena)
+{
+	return (req & ena) == req;
+}
+
+/* pci_quirk_mf_endpoint_acs(): vendor-verified no peer-to-peer between functions. */
+static int quirk_mf_endpoint(uint16_t flags)
+{
+	return ctrl_enabled(flags, ACS_SV | ACS_TB | ACS_RR | ACS_CR | ACS_UF | ACS_DT);
+}
+
+/* clang-format off */
+static const uint16_t intel_mf_endpoint_ids[] = {
+	0x10c6, 0x10db, 0x10dd, 0x10e1, 0x10f1, 0x10f7, 0x10f8, 0x10f9, 0x10fa, 0x10fb, 0x10fc,
+	0x1507, 0x1514, 0x151c, 0x1529, 0x152a, 0x154d, 0x154f, 0x1551, 0x1558,
+	/* 82580 */
+	0x1509, 0x150e, 0x150f, 0x1510, 0x1511, 0x1516, 0x1527,
+	/* 82576 */
+	0x10c9, 0x10e6, 0x10e7, 0x10e8, 0x150a, 0x150d, 0x1518, 0x1526,
+	/* 82575 */
+	0x10a7, 0x10a9, 0x10d6,
+	/* I350 */
+	0x1521, 0x1522, 0x1523, 0x1524,
+	/* 82571 (quads omitted due to non-ACS switch) */
+	0x105e, 0x105f, 0x1060, 0x10d9,
+	/* I219 */
+	0x15b7, 0x15b8,
+};
+/* clang-format on */
+
+/* pci_quirk_intel_pch_acs_ids[]: PCH root ports with ACS-like features, no capability. */
+/* clang-format off */
+static const uint16_t intel_pch_acs_ids[] = {
+	/* Ibexpeak PCH */
+	0x3b42, 0x3b43, 0x3b44, 0x3b45, 0x3b46, 0x3b47, 0x3b48, 0x3b49, 0x3b4a, 0x3b4b, 0x3b4c,
+	0x3b4d, 0x3b4e, 0x3b4f, 0x3b50, 0x3b51,
+	/* Cougarpoint PCH */
+	0x1c10, 0x1c11, 0x1c12, 0x1c13, 0x1c14, 0x1c15, 0x1c16, 0x1c17, 0x1c18, 0x1c19, 0x1c1a,
+	0x1c1b, 0x1c1c, 0x1c1d, 0x1c1e, 0x1c1f,
+	/* Pantherpoint PCH */
+	0x1e10, 0x1e11, 0x1e12, 0x1e13, 0x1e14, 0x1e15, 0x1e16, 0x1e17, 0x1e18, 0x1e19, 0x1e1a,
+	0x1e1b, 0x1e1c, 0x1e1d, 0x1e1e, 0x1e1f,
+	/* Lynxpoint-H PCH */
+	0x8c10, 0x8c11, 0x8c12, 0x8c13, 0x8c14, 0x8c15, 0x8c16, 0x8c17, 0x8c18, 0x8c19, 0x8c1a,
+	0x8c1b, 0x8c1c, 0x8c1d, 0x8c1e, 0x8c1f,
+	/* Lynxpoint-LP PCH */
+	0x9c10, 0x9c11, 0x9c12, 0x9c13, 0x9c14, 0x9c15, 0x9c16, 0x9c17, 0x9c18, 0x9c19, 0x9c1a,
+	0x9c1b,
+	/* Wildcat PCH */
+	0x9c90, 0x9c91, 0x9c92, 0x9c93, 0x9c94, 0x9c95, 0x9c96, 0x9c97, 0x9c98, 0x9c99, 0x9c9a,
+	0x9c9b,
+	/* Patsburg (X79) PCH */
+	0x1d10, 0x1d12, 0x1d14, 0x1d16, 0x1d18, 0x1d1a, 0x1d1c, 0x1d1e,
+	/* Wellsburg (X99) PCH */
+	0x8d10, 0x8d11, 0x8d12, 0x8d13, 0x8d14, 0x8d15, 0x8d16, 0x8d17, 0x8d18, 0x8d19, 0x8d1a,
+	0x8d1b, 0x8d1c, 0x8d1d, 0x8d1e,
+	/* Lynx Point (9 series) PCH */
+	0x8c90, 0x8c92, 0x8c94, 0x8c96, 0x8c98, 0x8c9a, 0x8c9c, 0x8c9e,
+};
+/* clang-format on */
+
+/* clang-format off */
+static const uint16_t nxp_rp_ids[] = {
+	0x8d81, 0x8da1, 0x8d83, 0x8d80, 0x8da0, 0x8d82, 0x8d90, 0x8db0, 0x8d92, 0x8d91, 0x8db1,
+	0x8d93, 0x8d89, 0x8da9, 0x8d8b, 0x8d88, 0x8da8, 0x8d8a, 0x8d98, 0x8db8, 0x8d9a, 0x8d99,
+	0x8db9, 0x8d9b,
+};
+/* clang-format on */
+
+/* pci_quirk_intel_spt_pch_acs_match(): ACS registers at the wrong offset. */
+static bool intel_spt_pch_match(const struct topo_dev *d)
+{
+	if (!is_type(d, PCIE_ROOT_PORT))
+		return false;
+	return (d->device >= 0xa110 && d->device <= 0xa11f) ||
+	       (d->device >= 0xa167 && d->device <= 0xa16a) ||
+	       (d->device >= 0xa290 && d->device <= 0xa29f) ||
+	       (d->device >= 0xa2e7 && d->device <= 0xa2ee) ||
+	       (d->device >= 0x9d10 && d->device <= 0x9d1b);
+}
+
+/* The pcie_acs_override patch: pcie_acs_overrides(), last entry of the table. */
+static int acs_override(struct pctx *c, const struct topo_dev *d)
+{
+	const struct groups_opts *o = c->o;
+
+	if (!groups_opts_override(o))
+		return -1;
+	if (!pcie_known(d)) {
+		c->cur_uncertain = true;
+		return -1;
+	}
+	/* "Never override ACS for legacy devices or devices with ACS caps" */
+	if (!is_pcie(d) || d->acs_cap_offset)
+		return -1;
+	if (!d->cfg_extended)
+		c->cur_uncertain = true; /* it may have an ACS capability we cannot see */
+	for (size_t i = 0; i < o->n_override_ids; i++)
+		if (o->override_ids[i].vendor == d->vendor &&
+		    o->override_ids[i].device == d->device)
+			return 1;
+	switch (d->pcie_type) {
+	case PCIE_DOWNSTREAM:
+	case PCIE_ROOT_PORT:
+		if (o->flags & GROUPS_OVERRIDE_DOWNSTREAM)
+			return 1;
+		break;
+	case PCIE_ENDPOINT:
+	case PCIE_UPSTREAM:
+	case PCIE_LEGACY_ENDPOINT:
+	case PCIE_RC_ENDPOINT:
+		if ((o->flags & GROUPS_OVERRIDE_MULTIFUNCTION) && multifunction(c, d))
+			return 1;
+		break;
+	}
+	return -1;
+}
+
+static int acs_quirk(struct pctx *c, const struct topo_dev *d, uint16_t flags, const char **name)
+{
+	static const uint16_t ati_sb[] = { 0x4385, 0x439c, 0x4383, 0x439d, 0x4384, 0x4399 };
+	static const uint16_t amd_sb[] = { 0x780f, 0x7809 };
+	static const uint16_t sfc_mf[] = { 0x0903, 0x0923, 0x0a03 };
+	static const uint16_t cavium_mf[] = { 0xa026, 0xa059, 0xa060 };
+	static const uint16_t brcm_mf[] = { 0x16d7, 0x1750, 0x1751, 0x1752,
+					    0x1760, 0x1761, 0x1762, 0x1763 };
+	static const uint16_t loongson_rp[] = { 0x3c09, 0x3c19, 0x3c29, 0x7a09, 0x7a19,
+						0x7a29, 0x7a39, 0x7a49, 0x7a59, 0x7a69 };
+	static const uint16_t zhaoxin_mf[] = { 0x3038, 0x3104, 0x9083 };
+	int r;
+
+	/* pci_quirk_amd_sb_acs(): southbridge functions on the root bus, with an AMD IOMMU. */
+	if ((d->vendor == 0x1002 && id_in(d->device, ati_sb, ARRAY_SIZE(ati_sb))) ||
+	    (d->vendor == 0x1022 && id_in(d->device, amd_sb, ARRAY_SIZE(amd_sb)))) {
+		if (multifunction(c, d) && !d->parent && (c->o->flags & GROUPS_AMD_IVRS)) {
+			*name = "pci_quirk_amd_sb_acs";
+			flags &= ACS_RR | ACS_CR | ACS_EC | ACS_DT;
+			return ctrl_enabled(flags, ACS_RR | ACS_CR);
+		}
+	}
+	if (d->vendor == 0x1924 && id_in(d->device, sfc_mf, ARRAY_SIZE(sfc_mf)))
+		goto mf_endpoint;
+	if (d->vendor == 0x8086 &&
+	    id_in(d->device, intel_mf_endpoint_ids, ARRAY_SIZE(intel_mf_endpoint_ids)))
+		goto mf_endpoint;
+	/* pci_quirk_rciep_acs(): Intel RCiEPs allow p2p only on translated addresses. */
+	if (d->vendor == 0x8086 && is_type(d, PCIE_RC_ENDPOINT)) {
+		*name = "pci_quirk_rciep_acs";
+		return ctrl_enabled(flags, ACS_REQ);
+	}
+	/* pci_quirk_qcom_rp_acs(): QCOM QDF2xxx, SA8775P and HXT SD4800 root ports. */
+	if ((d->vendor == 0x17cb &&
+	     (d->device == 0x0400 || d->device == 0x0401 || d->device == 0x0115)) ||
+	    (d->vendor == 0x1dbf && d->device == 0x0401)) {
+		*name = "pci_quirk_qcom_rp_acs";
+		return ctrl_enabled(flags, ACS_REQ);
+	}
+	/*
+	 * pci_quirk_intel_pch_acs(): assumes pci_quirk_enable_intel_pch_acs() succeeded
+	 * at boot (PCI_DEV_FLAGS_ACS_ENABLED_QUIRK; it fails only if the LPC's RCBA is off).
+	 */
+	if (d->vendor == 0x8086 && is_type(d, PCIE_ROOT_PORT) &&
+	    id_in(d->device, intel_pch_acs_ids, ARRAY_SIZE(intel_pch_acs_ids))) {
+		*name = "pci_quirk_intel_pch_acs";
+		return ctrl_enabled(flags, ACS_REQ);
+	}
+	/*
+	 * pci_quirk_intel_spt_pch_acs(): the control register is a dword at +8, which
+	 * pci_quirk_enable_intel_spt_pch_acs() fills with the capability's SV/RR/CR/UF
+	 * at boot; lspci and config reads at +6 show something else.
+	 */
+	if (d->vendor == 0x8086 && intel_spt_pch_match(d) && d->acs_cap_offset) {
+		*name = "pci_quirk_intel_spt_pch_acs";
+		return 1;
+	}
+	if ((d->vendor == 0x19a2 && d->device == 0x0710) ||
+	    (d->vendor == 0x10df && d->device == 0x0720))
+		goto mf_endpoint; /* Emulex BE3-R, Skyhawk-R */
+	/* pci_quirk_cavium_acs(): ThunderX root ports */
+	if (d->vendor == 0x177d && is_type(d, PCIE_ROOT_PORT) &&
+	    ((d->device >= 0xa000 && d->device <= 0xa7ff) || d->device == 0xaf84 ||
+	     d->device == 0xb884)) {
+		*name = "pci_quirk_cavium_acs";
+		return ctrl_enabled(flags, ACS_REQ);
+	}
+	if (d->vendor == 0x177d && id_in(d->device, cavium_mf, ARRAY_SIZE(cavium_mf)))
+		goto mf_endpoint;
+	/* pci_quirk_xgene_acs(): APM X-Gene, Ampere root ports */
+	if ((d->vendor == 0x10e8 && d->device == 0xe004) ||
+	    (d->vendor == 0x1def && d->device >= 0xe005 && d->device <= 0xe00c)) {
+		*name = "pci_quirk_xgene_acs";
+		return ctrl_enabled(flags, ACS_REQ);
+	}
+	if (d->vendor == 0x14e4 && id_in(d->device, brcm_mf, ARRAY_SIZE(brcm_mf)))
+		goto mf_endpoint;
+	if (d->vendor == 0x14e4 && d->device == 0xd714) {
+		*name = "pci_quirk_brcm_acs";
+		return ctrl_enabled(flags, ACS_REQ);
+	}
+	if (d->vendor == 0x0014 && id_in(d->device, loongson_rp, ARRAY_SIZE(loongson_rp))) {
+		*name = "pci_quirk_loongson_acs";
+		return ctrl_enabled(flags, ACS_REQ);
+	}
+	/* pci_quirk_al_acs(): Amazon Annapurna Labs root ports */
+	if (d->vendor == 0x1c36 && d->device == 0x0031 && is_type(d, PCIE_ROOT_PORT)) {
+		*name = "pci_quirk_al_acs";
+		return (flags & ~ACS_REQ) ? 0 : 1;
+	}
+	if (d->vendor == 0x1d17 && id_in(d->device, zhaoxin_mf, ARRAY_SIZE(zhaoxin_mf)))
+		goto mf_endpoint;
+	if (d->vendor == 0x1957 && id_in(d->device, nxp_rp_ids, ARRAY_SIZE(nxp_rp_ids))) {
+		*name = "pci_quirk_nxp_rp_acs";
+		return ctrl_enabled(flags, ACS_REQ);
+	}
+	/* pci_quirk_zhaoxin_pcie_ports_acs(): listed ports isolate, the others never do. */
+	if (d->vendor == 0x1d17 && (is_type(d, PCIE_ROOT_PORT) || is_type(d, PCIE_DOWNSTREAM))) {
+		*name = "pci_quirk_zhaoxin_pcie_ports_acs";
+		if ((d->device >= 0x0710 && d->device <= 0x071e) || d->device == 0x0721 ||
+		    (d->device >= 0x0723 && d->device <= 0x0752))
+			return ctrl_enabled(flags, ACS_REQ);
+		return 0;
+	}
+	/* pci_quirk_wangxun_nic_acs(): listed NICs isolate functions, others "false". */
+	if (d->vendor == 0x8088) {
+		*name = "pci_quirk_wangxun_nic_acs";
+		if ((d->device >= 0x0100 && d->device <= 0x010f) || d->device == 0x1001 ||
+		    d->device == 0x2001 || d->device == 0x5010 || d->device == 0x5025 ||
+		    d->device == 0x5040 || d->device == 0x5110 || d->device == 0x5125 ||
+		    d->device == 0x5140)
+			return ctrl_enabled(flags, ACS_REQ);
+		return 0;
+	}
+	r = acs_override(c, d);
+	if (r >= 0)
+		*name = "pcie_acs_override";
+	return r;
+
+mf_endpoint:
+	*name = "pci_quirk_mf_endpoint_acs";
+	return quirk_mf_endpoint(flags);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * pci_acs_enabled() and pci_acs_path_enabled(), drivers/pci/pci.c
+ */
+
+/* pci_acs_flags_enabled(): bits missing from the capability count as hard-wired on. */
+static struct acs_verdict acs_flags_enabled(struct pctx *c, const struct topo_dev *d,
+					    uint16_t flags)
+{
+	struct acs_verdict v = { 0 };
+	uint16_t ctrl;
+
+	if (!d->cfg_extended) {
+		c->cur_uncertain = true;
+		v.why = ACS_WHY_UNKNOWN;
+		v.missing = flags;
+		return v;
+	}
+	if (!d->acs_cap_offset) {
+		v.why = ACS_WHY_NO_CAP;
+		v.missing = flags;
+		return v;
+	}
+	flags &= d->acs_cap | ACS_EC;
+	ctrl = d->acs_ctrl;
+	/* pci_std_enable_acs(), at boot with an IOMMU (pci_acs_enable set) */
+	if (c->acs_booted)
+		ctrl |= d->acs_cap & ACS_REQ;
+	v.missing = flags & ~ctrl;
+	v.enabled = !v.missing;
+	v.why = v.enabled ? ACS_WHY_OK : ACS_WHY_CTRL_OFF;
+	return v;
+}
+
+static struct acs_verdict acs_enabled(struct pctx *c, const struct topo_dev *d, uint16_t flags)
+{
+	struct acs_verdict v = { 0 };
+	const char *quirk = NULL;
+	int r;
+
+	r = acs_quirk(c, d, flags, &quirk);
+	if (r >= 0) {
+		v.enabled = r > 0;
+		v.why = streq(quirk, "pcie_acs_override") ? ACS_WHY_OVERRIDE : ACS_WHY_QUIRK;
+		v.quirk = quirk;
+		v.missing = v.enabled ? 0 : flags;
+		return v;
+	}
+	if (!pcie_known(d)) {
+		c->cur_uncertain = true;
+		v.why = ACS_WHY_UNKNOWN;
+		v.missing = flags;
+		return v;
+	}
+	/* Conventional PCI and PCI-X devices never support ACS: a shared bus. */
+	if (!is_pcie(d)) {
+		v.why = ACS_WHY_CONVENTIONAL;
+		v.missing = flags;
+		return v;
+	}
+	switch (d->pcie_type) {
+	/* PCI/X-to-PCIe and PCIe-to-PCI bridges, event collectors: conservatively never. */
+	case PCIE_PCI_TO_PCIE:
+	case PCIE_PCIE_TO_PCI:
+	case PCIE_RC_EVENT_COLLECTOR:
+		v.why = ACS_WHY_BRIDGE_TYPE;
+		v.missing = flags;
+		return v;
+	/* Downstream and root ports must implement ACS, single- or multifunction. */
+	case PCIE_DOWNSTREAM:
+	case PCIE_ROOT_PORT:
+		return acs_flags_enabled(c, d, flags);
+	/* The other types need ACS only as part of a multifunction device. */
+	case PCIE_ENDPOINT:
+	case PCIE_UPSTREAM:
+	case PCIE_LEGACY_ENDPOINT:
+	case PCIE_RC_ENDPOINT:
+		if (!multifunction(c, d))
+			break;
+		return acs_flags_enabled(c, d, flags);
+	}
+	v.enabled = true;
+	v.why = ACS_WHY_NOT_NEEDED;
+	return v;
+}
+
+/* pci_acs_path_enabled(start, NULL, flags): *bad is the first device failing. */
+static bool acs_path_enabled(struct pctx *c, struct topo_dev *start, struct topo_dev **bad,
+			     struct acs_verdict *why)
+{
+	for (struct topo_dev *p = start; p; p = p->parent) {
+		struct acs_verdict v = acs_enabled(c, p, ACS_REQ);
+
+		if (!v.enabled) {
+			*bad = p;
+			*why = v;
+			return false;
+		}
+	}
+	return true;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * DMA aliases: pci_for_each_dma_alias() (drivers/pci/search.c), pci_devs_are_dma_aliases()
+ * (drivers/pci/pci.c) and the quirks that call pci_add_dma_alias() (drivers/pci/quirks.c).
+ */
+
+/* If d's dma_alias_mask (set by a header quirk) has devfn: the quirk's name. */
+static const char *dma_alias_quirk(struct pctx *c, const struct topo_dev *d, unsigned devfn)
+{
+	static const uint16_t marvell_func1[] = { 0x9120, 0x9123, 0x9125, 0x9128, 0x9130,
+						  0x9170, 0x9172, 0x917a, 0x9182, 0x9183,
+						  0x91a0, 0x9215, 0x9220, 0x9230, 0x9235 };
+	static const uint16_t vca[] = { 0x2954, 0x2955, 0x2956, 0x2958, 0x2959, 0x295a };
+
+	/* quirk_dma_func0_alias(): Ricoh, Glenfly use function 0's requester ID */
+	if (((d->vendor == 0x1180 && (d->device == 0xe832 || d->device == 0xe476)) ||
+	     (d->vendor == 0x6766 && (d->device == 0x3d40 || d->device == 0x3d41))) &&
+	    d->func != 0 && devfn == DEVFN(d->slot, 0))
+		return "quirk_dma_func0_alias";
+	/* quirk_dma_func1_alias(): Marvell SATA, TTI, JMicron, Plextor use function 1 */
+	if (((d->vendor == 0x1b4b && id_in(d->device, marvell_func1, ARRAY_SIZE(marvell_func1))) ||
+	     (d->vendor == 0x1103 && (d->device == 0x0642 || d->device == 0x0645)) ||
+	     (d->vendor == 0x197b && d->device == 0x2392) ||
+	     (d->vendor == 0x1c28 && d->device == 0x0122)) &&
+	    d->func != 1 && devfn == DEVFN(d->slot, 1))
+		return "quirk_dma_func1_alias";
+	/* quirk_fixed_dma_alias(): Adaptec 3405/3805 DMA from 01.0 */
+	if (d->vendor == 0x9005 && d->device == 0x0285 && d->subsys_vendor == 0x9005 &&
+	    (d->subsys_device == 0x02bb || d->subsys_device == 0x02bc) && devfn == DEVFN(1, 0))
+		return "quirk_fixed_dma_alias";
+	/* quirk_mic_x200_dma_alias() */
+	if (d->vendor == 0x8086 && (d->device == 0x2260 || d->device == 0x2264) &&
+	    (devfn == DEVFN(0x10, 0) || devfn == DEVFN(0x11, 0) || devfn == DEVFN(0x12, 3)))
+		return "quirk_mic_x200_dma_alias";
+	/* quirk_pex_vca_alias(): functions 0-4 of every slot */
+	if (d->vendor == 0x8086 && id_in(d->device, vca, ARRAY_SIZE(vca)) && (devfn & 7) < 5)
+		return "quirk_pex_vca_alias";
+	/* quirk_plx_ntb_dma_alias(): all 256 devfns */
+	if (d->vendor == 0x10b5 && (d->device == 0x87b0 || d->device == 0x87b1))
+		return "quirk_plx_ntb_dma_alias";
+	/* quirk_switchtec_ntb_dma_alias(): proxy IDs come from device memory */
+	if ((d->vendor == 0x11f8 || d->vendor == 0x1055) && (d->class >> 8) == 0x0680)
+		c->cur_uncertain = true;
+	return NULL;
+}
+
+/* pci_devs_are_dma_aliases() */
+static const char *devs_are_dma_aliases(struct pctx *c, const struct topo_dev *a,
+					const struct topo_dev *b)
+{
+	const char *q = dma_alias_quirk(c, a, DEVFN(b->slot, b->func));
+
+	return q ? q : dma_alias_quirk(c, b, DEVFN(a->slot, a->func));
+}
+
+/* PCI_DEV_FLAGS_BRIDGE_XLATE_ROOT: quirk_bridge_cavm_thrx2_pcie_root() */
+static bool bridge_xlate_root(const struct topo_dev *d)
+{
+	return d->vendor == 0x14e4 && (d->device == 0x9000 || d->device == 0x9084);
+}
+
+/* PCI_DEV_FLAG_PCIE_BRIDGE_ALIAS: quirk_use_pcie_bridge_dma_alias() */
+static bool pcie_bridge_alias(const struct topo_dev *d)
+{
+	bool listed = (d->vendor == 0x1b21 && d->device == 0x1080) ||
+		      (d->vendor == 0x10e3 && d->device == 0x8113) ||
+		      (d->vendor == 0x1283 && (d->device == 0x8892 || d->device == 0x8893)) ||
+		      (d->vendor == 0x8086 && d->device == 0x244e);
+
+	return listed && d->parent && d->header_type == 1 && !is_pcie(d) && is_pcie(d->parent) &&
+	       !is_type(d->parent, PCIE_PCIE_TO_PCI);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * pci_device_group() and helpers, drivers/iommu/iommu.c
+ */
+
+struct hit {
+	int group;
+	struct topo_dev *dev; /* whose group was found */
+	struct topo_dev *alias; /* DMA alias partner on the first hop */
+	const char *quirk;
+};
+
+static bool devfn_test_and_set(struct pctx *c, const struct topo_dev *d)
+{
+	unsigned bit = DEVFN(d->slot, d->func);
+	uint64_t mask = 1ULL << (bit % 64);
+	bool was = c->devfns[bit / 64] & mask;
+
+	c->devfns[bit / 64] |= mask;
+	return was;
+}
+
+static int function_alias_group(struct pctx *c, struct topo_dev *pdev, struct hit *h);
+
+/*
+ * get_pci_alias_group(): existing groups of devices that alias pdev or that pdev
+ * aliases, on pdev's bus.
+ */
+static int alias_group(struct pctx *c, struct topo_dev *pdev, struct hit *h)
+{
+	struct topo *t = c->t;
+
+	if (devfn_test_and_set(c, pdev))
+		return -1;
+	if (c->grp[idx(c, pdev)] >= 0) {
+		h->dev = pdev;
+		return h->group = c->grp[idx(c, pdev)];
+	}
+	for (size_t k = 0; k < c->n_order; k++) {
+		struct topo_dev *tmp = &t->devs[c->order[k]];
+		const char *q;
+		int g;
+
+		if (tmp == pdev || !same_bus(tmp, pdev))
+			continue;
+		q = devs_are_dma_aliases(c, pdev, tmp);
+		if (!q)
+			continue;
+		g = alias_group(c, tmp, h);
+		if (g < 0)
+			g = function_alias_group(c, tmp, h);
+		if (g >= 0) {
+			h->alias = tmp;
+			h->quirk = q;
+			return g;
+		}
+	}
+	return -1;
+}
+
+/*
+ * get_pci_function_alias_group(): functions in pdev's slot that are, like pdev,
+ * not isolated by ACS, and their aliases.
+ */
+static int function_alias_group(struct pctx *c, struct topo_dev *pdev, struct hit *h)
+{
+	struct topo *t = c->t;
+
+	if (!multifunction(c, pdev) || acs_enabled(c, pdev, ACS_REQ).enabled)
+		return -1;
+	for (size_t k = 0; k < c->n_order; k++) {
+		struct topo_dev *tmp = &t->devs[c->order[k]];
+		int g;
+
+		if (tmp == pdev || !same_bus(tmp, pdev) || tmp->slot != pdev->slot ||
+		    acs_enabled(c, tmp, ACS_REQ).enabled)
+			continue;
+		g = alias_group(c, tmp, h);
+		if (g >= 0)
+			return g;
+	}
+	return -1;
+}
+
+/* pci_device_group(): the group d joins, or -1 for a new one; *l says why. */
+static int device_group(struct pctx *c, struct topo_dev *d, struct group_link *l)
+{
+	struct topo_dev *pdev = d;
+	struct hit h = { .group = -1 };
+	int g;
+
+	memset(l, 0, sizeof(*l));
+	/*
+	 * pci_for_each_dma_alias() with get_pci_alias_or_group(): the device, then
+	 * each bridge upstream that takes ownership of its requests. PCIe ports do
+	 * not; PCIe-to-PCI bridges alias to (secondary bus, 00.0), PCI-X-to-PCIe and
+	 * conventional bridges to themselves. Either way the alias belongs to the
+	 * bridge, so the search stops at the first bridge that has a group.
+	 */
+	for (struct topo_dev *b = d; b->parent; b = b->parent) {
+		struct topo_dev *tmp = b->parent;
+		bool alias;
+
+		if (bridge_xlate_root(tmp))
+			break;
+		if (!pcie_known(tmp)) {
+			c->cur_uncertain = true;
+			alias = false;
+		} else if (is_pcie(tmp)) {
+			alias = tmp->pcie_type == PCIE_PCIE_TO_PCI ||
+				tmp->pcie_type == PCIE_PCI_TO_PCIE;
+		} else {
+			alias = true;
+		}
+		if (!alias)
+			continue;
+		pdev = tmp;
+		if (c->grp[idx(c, tmp)] >= 0) {
+			l->rule = GROUP_RULE_ALIAS_BRIDGE;
+			l->via = l->culprit = tmp;
+			l->quirk =
+				pcie_bridge_alias(tmp) ? "quirk_use_pcie_bridge_dma_alias" : NULL;
+			return c->grp[idx(c, tmp)];
+		}
+	}
+
+	/*
+	 * Continue upstream from the point of minimum IOMMU granularity to where
+	 * ACS protects against peer-to-peer DMA on the whole path.
+	 */
+	for (struct topo_dev *p = pdev->parent; p; p = p->parent) {
+		struct topo_dev *bad = NULL;
+		struct acs_verdict why;
+
+		if (acs_path_enabled(c, p, &bad, &why))
+			break;
+		pdev = p;
+		if (c->grp[idx(c, p)] >= 0) {
+			l->rule = GROUP_RULE_ACS_PATH;
+			l->via = p;
+			l->culprit = bad;
+			l->acs = why;
+			return c->grp[idx(c, p)];
+		}
+	}
+
+	/* get_pci_alias_group(): devices aliasing pdev or aliased by it */
+	g = alias_group(c, pdev, &h);
+	if (g >= 0) {
+		l->rule = GROUP_RULE_DMA_ALIAS;
+		l->via = h.dev;
+		l->culprit = h.alias ? h.alias : h.dev;
+		l->quirk = h.quirk;
+		return g;
+	}
+	/* get_pci_function_alias_group(): non-isolated functions of the same slot */
+	h = (struct hit){ .group = -1 };
+	g = function_alias_group(c, pdev, &h);
+	if (g >= 0) {
+		l->rule = GROUP_RULE_MULTIFUNCTION;
+		l->via = h.dev;
+		l->culprit = pdev;
+		l->acs = acs_enabled(c, pdev, ACS_REQ);
+		l->other = acs_enabled(c, h.dev, ACS_REQ);
+		l->quirk = h.quirk;
+		return g;
+	}
+	return -1;
+}
+
+/*
+ * The kernel probes devices in the order they were added: each bus's devices by
+ * devfn, then recursively each bridge's secondary bus (pci_scan_child_bus_extend());
+ * root buses in order; VFs are added later, when enabled.
+ */
+static void order_bus(struct pctx *c, const struct topo_dev *self, unsigned domain, unsigned bus)
+{
+	struct topo *t = c->t;
+	size_t first = c->n_order;
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct topo_dev *d = &t->devs[i];
+
+		if (d->physfn || d->parent != self)
+			continue;
+		if (!self && (d->domain != domain || d->bus != bus))
+			continue;
+		c->order[c->n_order++] = i;
+	}
+	for (size_t k = first, end = c->n_order; k < end; k++) {
+		const struct topo_dev *d = &t->devs[c->order[k]];
+
+		if (is_bridge(d))
+			order_bus(c, d, 0, 0);
+	}
+}
+
+static void compute_order(struct pctx *c)
+{
+	struct topo *t = c->t;
+	bool *seen = xcalloc(t->n ? t->n : 1, sizeof(bool));
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct topo_dev *d = &t->devs[i];
+
+		/* devs are sorted: the first device of each root bus starts it */
+		if (d->parent || d->physfn)
+			continue;
+		if (i > 0) {
+			bool done = false;
+
+			for (size_t j = 0; j < i && !done; j++)
+				done = !t->devs[j].parent && !t->devs[j].physfn &&
+				       t->devs[j].domain == d->domain && t->devs[j].bus == d->bus;
+			if (done)
+				continue;
+		}
+		order_bus(c, NULL, d->domain, d->bus);
+	}
+	for (size_t k = 0; k < c->n_order; k++)
+		seen[c->order[k]] = true;
+	/* VFs, and anything unreachable (a parent loop would be a bug elsewhere) */
+	for (size_t i = 0; i < t->n; i++)
+		if (!seen[i])
+			c->order[c->n_order++] = i;
+	free(seen);
+}
+
+/*
+ * Devices the kernel does not group: the AMD IOMMU function itself (class 0806,
+ * never behind itself) and, on the same root-bus slot, the AMD root complex at
+ * 00.0, which IVRS device ranges leave out (all AMD machines in the test data).
+ * When the topology has kernel groups, any device without one.
+ */
+static bool ungrouped(const struct topo *t, const struct topo_dev *d, bool kernel_groups)
+{
+	if (kernel_groups)
+		return d->iommu_group < 0;
+	if ((d->class >> 8) == 0x0806)
+		return true;
+	if (!d->parent && d->func == 0 && (d->vendor == 0x1022 || d->vendor == 0x1002) &&
+	    (d->class >> 8) == 0x0600) {
+		for (size_t i = 0; i < t->n; i++) {
+			const struct topo_dev *o = &t->devs[i];
+
+			if (o != d && same_bus(o, d) && o->slot == d->slot &&
+			    (o->class >> 8) == 0x0806)
+				return true;
+		}
+	}
+	return false;
+}
+
+static int cmp_devp(const void *a, const void *b)
+{
+	const struct topo_dev *x = *(struct topo_dev *const *)a, *y = *(struct topo_dev *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_group_first(const void *a, const void *b)
+{
+	const struct group *x = a, *y = b;
+
+	if (!x->n_devs || !y->n_devs)
+		return (int)y->n_devs - (int)x->n_devs;
+	return cmp_devp(&x->devs[0], &y->devs[0]);
+}
+
+int groups_predict(struct topo *t, unsigned flags, struct group_set **out)
+{
+	struct groups_opts o = { .flags = flags };
+
+	return groups_predict_opts(t, &o, out);
+}
+
+int groups_predict_opts(struct topo *t, const struct groups_opts *o, struct group_set **out)
+{
+	struct group_set *s = xcalloc(1, sizeof(*s));
+	struct pctx c = { .t = t, .o = &s->opts };
+	_cleanup_free_ bool *unc = NULL;
+	bool kernel_groups = false, header_only = false;
+	size_t n = t->n ? t->n : 1;
+
+	s->t = t;
+	s->predicted = true;
+	s->opts = *o;
+	s->links = xcalloc(n, sizeof(*s->links));
+	c.grp = xcalloc(n, sizeof(int));
+	c.order = xcalloc(n, sizeof(size_t));
+	unc = xcalloc(n, sizeof(bool));
+
+	for (size_t i = 0; i < t->n; i++) {
+		c.grp[i] = -1;
+		kernel_groups |= t->devs[i].iommu_group >= 0;
+		header_only |= t->devs[i].cfg_size < 256;
+	}
+	c.acs_booted = !(o->flags & GROUPS_ACS_AS_READ) &&
+		       (!kernel_groups || (o->flags & GROUPS_ACS_AS_BOOTED));
+	if (header_only)
+		strv_pushf(&s->notes, &s->n_notes,
+			   "config space beyond the header is not readable for some devices "
+			   "(run as root): their PCIe type and ACS are unknown");
+	if (c.acs_booted && !(o->flags & GROUPS_ACS_AS_BOOTED))
+		strv_pushf(&s->notes, &s->n_notes,
+			   "no IOMMU groups: ACS controls taken as the kernel enables them when "
+			   "an IOMMU is on");
+	if (groups_opts_override(o))
+		strv_pushf(&s->notes, &s->n_notes,
+			   "UNSAFE: pcie_acs_override claims isolation the hardware does not "
+			   "provide; devices in different predicted groups may still reach each "
+			   "other by peer-to-peer DMA");
+
+	compute_order(&c);
+	for (size_t k = 0; k < c.n_order; k++) {
+		size_t i = c.order[k];
+		struct topo_dev *d = &t->devs[i];
+		int g;
+
+		if (ungrouped(t, d, kernel_groups)) {
+			s->links[i].rule = GROUP_RULE_UNGROUPED;
+			continue;
+		}
+		c.cur_uncertain = false;
+		memset(c.devfns, 0, sizeof(c.devfns));
+		g = device_group(&c, d, &s->links[i]);
+		if (g < 0)
+			g = (int)c.n_groups++;
+		c.grp[i] = g;
+		if (c.cur_uncertain)
+			unc[g] = true; /* group indices < n */
+	}
+
+	s->groups = xcalloc(c.n_groups ? c.n_groups : 1, sizeof(*s->groups));
+	s->n_groups = c.n_groups;
+	for (size_t g = 0; g < c.n_groups; g++) {
+		s->groups[g].id = -1;
+		s->groups[g].uncertain = unc[g];
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		struct group *gr;
+
+		if (c.grp[i] < 0)
+			continue;
+		gr = &s->groups[c.grp[i]];
+		gr->devs = xrealloc(gr->devs, (gr->n_devs + 1) * sizeof(*gr->devs));
+		gr->devs[gr->n_devs++] = &t->devs[i];
+	}
+	if (s->n_groups > 1)
+		qsort(s->groups, s->n_groups, sizeof(*s->groups), cmp_group_first);
+	free(c.grp);
+	free(c.order);
+	*out = s;
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The kernel's groups
+ */
+
+static struct group *set_group(struct group_set *s, int id)
+{
+	struct group *g = group_set_find_id(s, id);
+
+	if (g)
+		return g;
+	s->groups = xrealloc(s->groups, (s->n_groups + 1) * sizeof(*s->groups));
+	g = &s->groups[s->n_groups++];
+	memset(g, 0, sizeof(*g));
+	g->id = id;
+	return g;
+}
+
+static void group_add_dev(struct group *g, struct topo_dev *d)
+{
+	for (size_t i = 0; i < g->n_devs; i++)
+		if (g->devs[i] == d)
+			return;
+	g->devs = xrealloc(g->devs, (g->n_devs + 1) * sizeof(*g->devs));
+	g->devs[g->n_devs++] = d;
+}
+
+static int cmp_str_p(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_group_id(const void *a, const void *b)
+{
+	const struct group *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+int groups_kernel(struct topo *t, struct group_set **out)
+{
+	_cleanup_closedir_ DIR *dir = sysfs_opendir("/sys/kernel/iommu_groups");
+	struct group_set *s = xcalloc(1, sizeof(*s));
+	struct dirent *de;
+
+	s->t = t;
+	while (dir && (de = readdir(dir))) {
+		_cleanup_free_ char *path = NULL;
+		_cleanup_closedir_ DIR *gd = NULL;
+		struct dirent *ge;
+		struct group *g;
+		char *end;
+		long id = strtol(de->d_name, &end, 10);
+
+		if (de->d_name[0] == '.' || *end || id < 0 || id > 1000000)
+			continue;
+		g = set_group(s, (int)id);
+		path = xasprintf("/sys/kernel/iommu_groups/%s/devices", de->d_name);
+		gd = sysfs_opendir(path);
+		while (gd && (ge = readdir(gd))) {
+			struct topo_dev *d;
+
+			if (ge->d_name[0] == '.')
+				continue;
+			d = topo_find(t, ge->d_name);
+			if (d)
+				group_add_dev(g, d);
+			else
+				strv_push(&g->others, &g->n_others, ge->d_name);
+		}
+	}
+	/* Devices whose iommu_group link names a group the directory lacks (snapshots). */
+	for (size_t i = 0; i < t->n; i++)
+		if (t->devs[i].iommu_group >= 0)
+			group_add_dev(set_group(s, t->devs[i].iommu_group), &t->devs[i]);
+	for (size_t i = 0; i < s->n_groups; i++) {
+		struct group *g = &s->groups[i];
+
+		if (g->n_devs > 1)
+			qsort(g->devs, g->n_devs, sizeof(*g->devs), cmp_devp);
+		if (g->n_others > 1)
+			qsort(g->others, g->n_others, sizeof(char *), cmp_str_p);
+	}
+	if (s->n_groups > 1)
+		qsort(s->groups, s->n_groups, sizeof(*s->groups), cmp_group_id);
+	*out = s;
+	return 0;
+}
+
+void group_set_free(struct group_set *s)
+{
+	for (size_t i = 0; i < s->n_groups; i++) {
+		free(s->groups[i].devs);
+		strv_free(s->groups[i].others);
+	}
+	free(s->groups);
+	free(s->links);
+	strv_free(s->notes);
+	free(s);
+}
+
+struct group *group_set_find(const struct group_set *s, const struct topo_dev *d)
+{
+	for (size_t i = 0; i < s->n_groups; i++)
+		for (size_t j = 0; j < s->groups[i].n_devs; j++)
+			if (s->groups[i].devs[j] == d)
+				return &s->groups[i];
+	return NULL;
+}
+
+struct group *group_set_find_id(const struct group_set *s, int id)
+{
+	for (size_t i = 0; i < s->n_groups; i++)
+		if (s->groups[i].id == id)
+			return &s->groups[i];
+	return NULL;
+}
+
+bool group_same_members(const struct group *a, const struct group *b)
+{
+	if (a->n_devs != b->n_devs)
+		return false;
+	for (size_t i = 0; i < a->n_devs; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < b->n_devs && !found; j++)
+			found = a->devs[i] == b->devs[j];
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+bool group_sets_agree(const struct group_set *kernel, const struct group_set *pred)
+{
+	for (size_t i = 0; i < kernel->n_groups; i++) {
+		const struct group *k = &kernel->groups[i];
+		const struct group *p;
+
+		if (!k->n_devs)
+			continue;
+		p = group_set_find(pred, k->devs[0]);
+		if (!p || !group_same_members(k, p))
+			return false;
+	}
+	/* and no predicted group joins devices the kernel keeps apart: covered above */
+	return true;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * --explain
+ */
+
+static const char *port_kind(const struct topo_dev *d)
+{
+	if (!pcie_known(d))
+		return is_bridge(d) ? "bridge (type unknown)" : "device (type unknown)";
+	if (!is_pcie(d))
+		return is_bridge(d) ? "PCI bridge" : "conventional PCI device";
+	switch (d->pcie_type) {
+	case PCIE_ROOT_PORT:
+		return "root port";
+	case PCIE_DOWNSTREAM:
+		return "downstream port";
+	case PCIE_UPSTREAM:
+		return "upstream port";
+	case PCIE_PCIE_TO_PCI:
+		return "PCIe-to-PCI bridge";
+	case PCIE_PCI_TO_PCIE:
+		return "PCI-to-PCIe bridge";
+	case PCIE_RC_ENDPOINT:
+		return "root complex integrated endpoint";
+	case PCIE_RC_EVENT_COLLECTOR:
+		return "root complex event collector";
+	case PCIE_LEGACY_ENDPOINT:
+		return "legacy endpoint";
+	default:
+		return "endpoint";
+	}
+}
+
+/* "has no ACS capability (SV RR CR UF missing)" etc. */
+static void acs_why_text(const struct acs_verdict *v, char *buf, size_t len)
+{
+	char bits[64];
+
+	acs_req_names(v->missing, bits, sizeof(bits));
+	switch (v->why) {
+	case ACS_WHY_NO_CAP:
+		snprintf(buf, len, "has no ACS capability (%s missing)", bits);
+		break;
+	case ACS_WHY_CTRL_OFF:
+		snprintf(buf, len, "has ACS but %s not enabled", bits);
+		break;
+	case ACS_WHY_CONVENTIONAL:
+		snprintf(buf, len,
+			 "is not PCI Express: the kernel treats it as conventional PCI, "
+			 "which never isolates");
+		break;
+	case ACS_WHY_BRIDGE_TYPE:
+		snprintf(buf, len, "is a bridge type the kernel never treats as isolating");
+		break;
+	case ACS_WHY_QUIRK:
+	case ACS_WHY_OVERRIDE:
+		snprintf(buf, len, "is %s isolating per kernel quirk %s",
+			 v->enabled ? "treated as" : "not", v->quirk);
+		break;
+	case ACS_WHY_UNKNOWN:
+		snprintf(buf, len, "has unknown ACS (config space not readable; run as root)");
+		break;
+	default:
+		snprintf(buf, len, "is isolated");
+		break;
+	}
+}
+
+static json_t *missing_json(const struct acs_verdict *v)
+{
+	static const struct {
+		uint16_t bit;
+		const char *name;
+	} names[] = { { ACS_SV, "SV" }, { ACS_RR, "RR" }, { ACS_CR, "CR" }, { ACS_UF, "UF" } };
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (v->missing & names[i].bit)
+			json_array_append_new(a, json_string(names[i].name));
+	return a;
+}
+
+static const char *rule_name(enum group_rule r)
+{
+	switch (r) {
+	case GROUP_RULE_ALIAS_BRIDGE:
+		return "dma-alias-bridge";
+	case GROUP_RULE_ACS_PATH:
+		return "acs-upstream";
+	case GROUP_RULE_MULTIFUNCTION:
+		return "multifunction";
+	case GROUP_RULE_DMA_ALIAS:
+		return "dma-alias-quirk";
+	case GROUP_RULE_UNGROUPED:
+		return "ungrouped";
+	default:
+		return "first";
+	}
+}
+
+static char *link_text(const struct topo_dev *d, const struct group_link *l)
+{
+	char why[160], why2[160];
+
+	switch (l->rule) {
+	case GROUP_RULE_ALIAS_BRIDGE:
+		if (is_type(l->via, PCIE_PCIE_TO_PCI) || pcie_bridge_alias(l->via))
+			return xasprintf("%s is behind %s %s, which issues its DMA with the "
+					 "requester ID of its secondary bus (%02x:00.0): the "
+					 "IOMMU cannot tell the devices behind it apart",
+					 d->addr, port_kind(l->via), l->via->addr,
+					 l->via->secondary_bus < 0 ? 0 : l->via->secondary_bus);
+		return xasprintf("%s is behind %s %s, which takes ownership of its DMA "
+				 "(requester ID of the bridge)",
+				 d->addr, port_kind(l->via), l->via->addr);
+	case GROUP_RULE_ACS_PATH:
+		acs_why_text(&l->acs, why, sizeof(why));
+		if (l->culprit == l->via)
+			return xasprintf("%s is below %s %s, which %s: peer-to-peer "
+					 "requests can pass it without reaching the IOMMU",
+					 d->addr, port_kind(l->via), l->via->addr, why);
+		return xasprintf("%s is below %s %s; %s %s upstream %s, so that part of "
+				 "the hierarchy is not isolated",
+				 d->addr, port_kind(l->via), l->via->addr, port_kind(l->culprit),
+				 l->culprit->addr, why);
+	case GROUP_RULE_MULTIFUNCTION:
+		acs_why_text(&l->acs, why, sizeof(why));
+		acs_why_text(&l->other, why2, sizeof(why2));
+		return xasprintf("%s and %s are functions of one multifunction device without "
+				 "isolation between them: %s %s; %s %s",
+				 l->culprit->addr, l->via->addr, l->culprit->addr, why,
+				 l->via->addr, why2);
+	case GROUP_RULE_DMA_ALIAS:
+		return xasprintf("%s and %s share a DMA requester ID (kernel quirk %s)",
+				 l->culprit == d ? l->via->addr : d->addr, l->culprit->addr,
+				 l->quirk ? l->quirk : "DMA alias");
+	default:
+		return NULL;
+	}
+}
+
+json_t *group_explain(const struct group_set *pred, const struct group *g)
+{
+	json_t *a = json_array();
+	struct topo *t = pred->t;
+
+	if (!pred->links)
+		return a;
+	for (size_t i = 0; i < g->n_devs; i++) {
+		struct topo_dev *d = g->devs[i];
+		const struct group_link *l = &pred->links[d - t->devs];
+		_cleanup_free_ char *text = NULL;
+		json_t *o;
+
+		if (l->rule == GROUP_RULE_NEW || l->rule == GROUP_RULE_UNGROUPED)
+			continue;
+		text = link_text(d, l);
+		o = json_object();
+		json_object_set_new(o, "device", json_string(d->addr));
+		json_object_set_new(o, "rule", json_string(rule_name(l->rule)));
+		json_object_set_new(o, "joined", json_string(l->via->addr));
+		json_object_set_new(o, "culprit",
+				    l->culprit ? json_string(l->culprit->addr) : json_null());
+		json_object_set_new(o, "missing",
+				    l->rule == GROUP_RULE_ACS_PATH ||
+						    l->rule == GROUP_RULE_MULTIFUNCTION
+					    ? missing_json(&l->acs)
+					    : json_array());
+		json_object_set_new(o, "acs_unknown",
+				    json_boolean(l->acs.why == ACS_WHY_UNKNOWN ||
+						 l->other.why == ACS_WHY_UNKNOWN));
+		json_object_set_new(o, "quirk",
+				    l->quirk	     ? json_string(l->quirk)
+				    : l->acs.quirk   ? json_string(l->acs.quirk)
+				    : l->other.quirk ? json_string(l->other.quirk)
+						     : json_null());
+		json_object_set_new(o, "text", json_string(text ? text : ""));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * VFIO viability: vfio_group_ioctl_get_status() reports VFIO_GROUP_FLAGS_VIABLE when
+ * no device of the group is bound to a driver that claims DMA ownership
+ * (iommu_group_dma_owner_claimed()); vfio-pci & co, pci-stub and pcieport declare
+ * driver_managed_dma and do not.
+ */
+
+bool group_driver_ok(const struct topo_dev *d)
+{
+	if (!d->driver)
+		return true;
+	if (strstr(d->driver, "vfio") || streq(d->driver, "pci-stub"))
+		return true;
+	return is_bridge(d) && streq(d->driver, "pcieport");
+}
+
+static bool reset_bus_only(const char *methods)
+{
+	_cleanup_free_ char *copy = NULL;
+	char *save = NULL;
+	bool any = false;
+
+	if (!methods || !*methods)
+		return false;
+	copy = xstrdup(methods);
+	for (char *tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		if (!streq(tok, "bus") && !streq(tok, "slot") && !streq(tok, "cxl_bus"))
+			return false;
+		any = true;
+	}
+	return any;
+}
+
+static bool in_group(const struct group *g, const struct topo_dev *d)
+{
+	for (size_t i = 0; i < g->n_devs; i++)
+		if (g->devs[i] == d)
+			return true;
+	return false;
+}
+
+static bool below(const struct topo_dev *d, const struct topo_dev *bridge)
+{
+	for (const struct topo_dev *p = d->parent; p; p = p->parent)
+		if (p == bridge)
+			return true;
+	return false;
+}
+
+static bool netdev_up(const char *ifname)
+{
+	_cleanup_free_ char *path = xasprintf("/sys/class/net/%s/operstate", ifname);
+	_cleanup_free_ char *state = NULL;
+	long flags;
+
+	if (sysfs_read(path, &state) == 0 && streq(state, "up"))
+		return true;
+	free(path);
+	path = xasprintf("/sys/class/net/%s/flags", ifname);
+	return sysfs_read_long(path, 16, &flags) == 0 && (flags & 0x1); /* IFF_UP */
+}
+
+static void member_warnings(const struct group_set *s, const struct group *g,
+			    const struct topo_dev *d, struct group_verdict *v)
+{
+	struct topo *t = s->t;
+
+	if (d->boot_vga == 1)
+		strv_pushf(&v->warnings, &v->n_warnings,
+			   "%s is the boot VGA device: the host console and firmware framebuffer "
+			   "use it",
+			   d->addr);
+	for (size_t i = 0; i < d->n_netdevs; i++)
+		if (netdev_up(d->netdevs[i]))
+			strv_pushf(&v->warnings, &v->n_warnings,
+				   "%s: network interface %s is up; binding vfio-pci takes it away",
+				   d->addr, d->netdevs[i]);
+	for (size_t i = 0; i < d->n_blockdevs; i++)
+		strv_pushf(&v->warnings, &v->n_warnings,
+			   "%s: provides block device %s; make sure nothing on it is in use",
+			   d->addr, d->blockdevs[i]);
+	if (d->reset_method && !*d->reset_method)
+		strv_pushf(&v->warnings, &v->n_warnings,
+			   "%s has no reset method: state may leak between VM runs", d->addr);
+	if (reset_bus_only(d->reset_method) && d->parent) {
+		char buf[256] = "";
+		size_t n = 0;
+
+		/* A secondary bus reset resets everything below the parent bridge. */
+		for (size_t i = 0; i < t->n; i++) {
+			const struct topo_dev *o = &t->devs[i];
+
+			if (!below(o, d->parent) || in_group(g, o))
+				continue;
+			if (n++ < 4) {
+				if (buf[0])
+					strncat(buf, ", ", sizeof(buf) - strlen(buf) - 1);
+				strncat(buf, o->addr, sizeof(buf) - strlen(buf) - 1);
+			}
+		}
+		if (n > 4)
+			strncat(buf, ", ...", sizeof(buf) - strlen(buf) - 1);
+		if (n)
+			strv_pushf(&v->warnings, &v->n_warnings,
+				   "%s can only be reset with a bus reset (reset_method \"%s\"), "
+				   "which also resets %s outside the group",
+				   d->addr, d->reset_method, buf);
+	}
+}
+
+void group_check(const struct group_set *s, const struct group *g, bool with_warnings,
+		 struct group_verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->viable = true;
+	v->members = xcalloc(g->n_devs + g->n_others + 1, sizeof(*v->members));
+	for (size_t i = 0; i < g->n_devs; i++) {
+		struct topo_dev *d = g->devs[i];
+		struct member_verdict *m = &v->members[v->n_members++];
+
+		m->dev = d;
+		m->ok = group_driver_ok(d);
+		if (!m->ok) {
+			v->viable = false;
+			if (is_bridge(d)) {
+				m->reason =
+					xasprintf("bridge bound to %s, which claims DMA ownership",
+						  d->driver);
+				m->fix = xasprintf("echo %s > /sys/bus/pci/drivers/%s/unbind",
+						   d->addr, d->driver);
+			} else {
+				m->reason = xasprintf("bound to %s, not a VFIO driver", d->driver);
+				m->fix = xasprintf("vfioctl bind %s", d->addr);
+			}
+			strv_pushf(&v->reasons, &v->n_reasons, "%s is %s", d->addr, m->reason);
+		}
+		if (with_warnings)
+			member_warnings(s, g, d, v);
+	}
+	for (size_t i = 0; i < g->n_others; i++) {
+		struct member_verdict *m = &v->members[v->n_members++];
+		_cleanup_free_ char *path = xasprintf(
+			"/sys/kernel/iommu_groups/%d/devices/%s/driver", g->id, g->others[i]);
+		_cleanup_free_ char *drv = NULL;
+
+		m->other = g->others[i];
+		m->ok = sysfs_link_name(path, &drv) < 0;
+		if (!m->ok) {
+			v->viable = false;
+			m->reason = xasprintf("non-PCI device bound to %s", drv);
+			m->fix = xasprintf("unbind %s from %s", g->others[i], drv);
+			strv_pushf(&v->reasons, &v->n_reasons, "%s is %s", g->others[i], m->reason);
+		}
+	}
+}
+
+void group_verdict_clear(struct group_verdict *v)
+{
+	for (size_t i = 0; i < v->n_members; i++) {
+		free(v->members[i].reason);
+		free(v->members[i].fix);
+	}
+	free(v->members);
+	strv_free(v->reasons);
+	strv_free(v->warnings);
+	memset(v, 0, sizeof(*v));
+}
