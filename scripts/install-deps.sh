@@ -1,0 +1,185 @@
+#!/bin/sh
+# Install build/test dependencies of vfioctl on Debian 12 (bookworm).
+#
+# Usage: scripts/install-deps.sh [--vm] [--help]
+#   (no option)  build + unit/bats test dependencies only
+#   --vm         additionally: qemu-system-x86 >= 8 (bookworm-backports)
+#                and the Debian stock kernel (downloaded + unpacked, not
+#                installed) used by tests/vm/run.sh.
+#
+# Environment:
+#   VFIOCTL_VM_CACHE  kernel cache dir (default /var/cache/vfioctl-vm)
+#
+# Idempotent: packages already installed are not touched and apt-get update
+# only runs when something is missing. Must run as root.
+set -eu
+
+VM=0
+for a in "$@"; do
+	case "$a" in
+	--vm) VM=1 ;;
+	-h | --help)
+		sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+		exit 0
+		;;
+	*)
+		echo "install-deps: unknown option: $a" >&2
+		exit 2
+		;;
+	esac
+done
+
+CACHE=${VFIOCTL_VM_CACHE:-/var/cache/vfioctl-vm}
+export DEBIAN_FRONTEND=noninteractive
+
+log() { echo "install-deps: $*"; }
+die() {
+	echo "install-deps: error: $*" >&2
+	exit 1
+}
+
+[ "$(id -u)" = 0 ] || die "must run as root"
+command -v apt-get >/dev/null || die "apt-get not found (Debian 12 expected)"
+
+PKGS="build-essential git fish zsh bash-completion pkg-config libpci-dev libudev-dev libjansson-dev
+libkmod-dev libmnl-dev libinih-dev bats bats-assert bats-support bats-file
+scdoc jq pciutils hwdata busybox-static cpio kmod udev systemd iproute2
+clang-format valgrind xz-utils zstd"
+
+UPDATED=0
+apt_update() {
+	if [ "$UPDATED" = 0 ]; then
+		log "apt-get update"
+		apt-get update -qq
+		UPDATED=1
+	fi
+}
+
+# print the packages of $* that are not installed
+missing() {
+	for p in "$@"; do
+		s=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+		[ "$s" = installed ] || echo "$p"
+	done
+}
+
+# shellcheck disable=SC2086
+MISSING=$(missing $PKGS)
+if [ -n "$MISSING" ]; then
+	log "installing:" $MISSING
+	apt_update
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $MISSING
+else
+	log "build/test packages already installed"
+fi
+
+[ "$VM" = 1 ] || {
+	log "done (use --vm for qemu + guest kernel)"
+	exit 0
+}
+
+# ---------------------------------------------------------------- qemu >= 8
+qemu_major() {
+	qemu-system-x86_64 --version 2>/dev/null |
+		sed -n 's/^QEMU emulator version \([0-9]*\).*/\1/p' | head -n1
+}
+
+# URI of the main Debian archive from the configured apt sources
+debian_mirror() {
+	uri=""
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		case "$f" in *vfioctl-backports*) continue ;; esac
+		# deb822: first URIs: of a stanza with a bookworm suite, not security
+		uri=$(awk '
+			/^[ \t]*$/ { if (u != "" && s ~ /(^| )bookworm( |$)/) { print u; exit } u = ""; s = "" }
+			/^URIs:/ { u = $2 }
+			/^Suites:/ { $1 = ""; s = $0 " " }
+			END { if (u != "" && s ~ /(^| )bookworm( |$)/) print u }
+		' "$f" | grep -v security | head -n1)
+		[ -n "$uri" ] && break
+	done
+	if [ -z "$uri" ]; then
+		uri=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+			awk '$1 == "deb" {
+				i = 2; if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
+				if ($(i+1) == "bookworm") { print $i; exit }
+			}')
+	fi
+	[ -n "$uri" ] || die "cannot find the Debian bookworm mirror in /etc/apt/sources*"
+	echo "$uri"
+}
+
+QM=$(qemu_major || true)
+if [ -n "$QM" ] && [ "$QM" -ge 8 ]; then
+	log "qemu-system-x86 $QM.x already installed"
+else
+	BP=/etc/apt/sources.list.d/vfioctl-backports.sources
+	if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+		MIRROR=$(debian_mirror)
+		log "adding bookworm-backports ($MIRROR) as $BP"
+		cat >"$BP" <<EOS
+Types: deb
+URIs: $MIRROR
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOS
+		UPDATED=0
+	fi
+	apt_update
+	log "installing qemu-system-x86 from bookworm-backports"
+	apt-get install -y -qq --no-install-recommends -t bookworm-backports \
+		qemu-system-x86 ipxe-qemu
+	QM=$(qemu_major || true)
+	[ -n "$QM" ] && [ "$QM" -ge 8 ] || die "qemu-system-x86_64 >= 8 not available"
+fi
+
+# ------------------------------------------------------------ guest kernel
+# Resolve linux-image-amd64 (the bookworm candidate, not backports) to the
+# real linux-image-<ver>-amd64 package, download and unpack it into
+# $CACHE/<pkg>_<version>/ and point $CACHE/current at it.
+mkdir -p "$CACHE"
+resolve_kernel_pkg() {
+	apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n1
+}
+KPKG=$(resolve_kernel_pkg)
+if [ -z "$KPKG" ]; then
+	apt_update
+	KPKG=$(resolve_kernel_pkg)
+fi
+[ -n "$KPKG" ] || die "cannot resolve linux-image-amd64"
+KVER=$(apt-cache policy "$KPKG" | sed -n 's/^ *Candidate: //p')
+TREE="$CACHE/${KPKG}_$KVER"
+if [ -f "$TREE/.unpacked" ]; then
+	log "kernel $KPKG $KVER already unpacked in $TREE"
+else
+	log "downloading $KPKG $KVER into $CACHE"
+	rm -rf "$TREE" "$CACHE/download"
+	# download as the unprivileged _apt user where possible (no sandbox warning)
+	mkdir -p "$CACHE/download"
+	chown _apt "$CACHE/download" 2>/dev/null || true
+	(cd "$CACHE/download" && apt-get download -qq "$KPKG=$KVER") || {
+		apt_update
+		(cd "$CACHE/download" && apt-get download -qq "$KPKG=$KVER")
+	}
+	DEB=$(ls "$CACHE/download/${KPKG}_"*.deb | head -n1)
+	log "unpacking $(basename "$DEB")"
+	mkdir -p "$TREE"
+	dpkg-deb -x "$DEB" "$TREE"
+	rm -rf "$CACHE/download"
+	# the package's postinst would run depmod; do it for the unpacked tree
+	for r in "$TREE"/lib/modules/*; do
+		depmod -b "$TREE" "$(basename "$r")"
+	done
+	touch "$TREE/.unpacked"
+fi
+UNAME=$(ls "$TREE/lib/modules" | head -n1)
+[ -s "$TREE/lib/modules/$UNAME/modules.dep" ] || depmod -b "$TREE" "$UNAME"
+ln -sfn "$(basename "$TREE")" "$CACHE/current"
+echo "$UNAME" >"$CACHE/current.release"
+log "guest kernel: $CACHE/current/boot/vmlinuz-$UNAME"
+log "guest modules: $CACHE/current/lib/modules/$UNAME"
+log "done"

@@ -1,0 +1,245 @@
+#!/bin/bash
+# Run a command inside a throw-away QEMU/TCG guest running the Debian stock
+# kernel, with the host's root filesystem as a read-only 9p lower layer and a
+# tmpfs overlay on top.  See tests/vm/README.md.
+#
+# Usage: tests/vm/run.sh [OPTIONS] -- COMMAND [ARGS...]
+#   --topology NAME   extra devices from tests/vm/topologies/NAME.sh (default: none)
+#   --no-iommu        no intel-iommu device (and no intel_iommu=on)
+#   --intremap on|off intel-iommu interrupt remapping (default on)
+#   --append ARGS     extra kernel command line (appended last, so it wins)
+#   --mem MiB         guest RAM (default 1024)
+#   --smp N           vCPUs (default 2)
+#   --systemd         boot systemd as PID 1; the command runs from a unit
+#   --out DIR         host dir shared rw at /mnt/out (default: new temp dir,
+#                     removed afterwards if left empty)
+#   --env NAME=VALUE  export to the command (repeatable)
+#   --setup CMD       bash command run as root in the guest before udevd /
+#                     systemd start (e.g. install files into the overlay)
+#   --stdin FILE      feed FILE ("-": all of our stdin, read up front) to the
+#                     command; default: /dev/null, or the terminal when both
+#                     stdin and stdout are terminals (interactive use)
+#   --timeout SEC     kill the VM after SEC seconds (default 600)
+#   --qemu-arg ARG    extra raw QEMU argument (repeatable)
+#   -v, --verbose     kernel loglevel 7, timing summary, show QEMU command
+# Environment: VFIOCTL_VM_CACHE (default /var/cache/vfioctl-vm),
+#   VFIOCTL_VM_TIMEOUT, VFIOCTL_VM_VERBOSE=1, QEMU (qemu-system-x86_64),
+#   VFIOCTL_VM_PVH=0 (boot the bzImage instead of the extracted vmlinux).
+# Exit status: that of COMMAND; 124 on timeout; 125 if the guest did not
+# report a status (kernel panic, boot failure, ...); 2 on usage errors.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+CACHE=${VFIOCTL_VM_CACHE:-/var/cache/vfioctl-vm}
+QEMU=${QEMU:-qemu-system-x86_64}
+
+TOPOLOGY=none IOMMU=1 INTREMAP=on APPEND="" MEM=1024 SMP=2 SYSTEMD=0
+OUT="" TIMEOUT=${VFIOCTL_VM_TIMEOUT:-600} VERBOSE=${VFIOCTL_VM_VERBOSE:-0}
+ENVS=() QARGS=() SETUP="" STDIN=""
+
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+die() {
+	echo "vm: error: $*" >&2
+	exit "${2:-125}"
+}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--topology) TOPOLOGY=$2; shift 2 ;;
+	--topology=*) TOPOLOGY=${1#*=}; shift ;;
+	--no-iommu) IOMMU=0; shift ;;
+	--intremap) INTREMAP=$2; shift 2 ;;
+	--intremap=*) INTREMAP=${1#*=}; shift ;;
+	--append) APPEND="$APPEND $2"; shift 2 ;;
+	--append=*) APPEND="$APPEND ${1#*=}"; shift ;;
+	--mem) MEM=$2; shift 2 ;;
+	--mem=*) MEM=${1#*=}; shift ;;
+	--smp) SMP=$2; shift 2 ;;
+	--systemd) SYSTEMD=1; shift ;;
+	--out) OUT=$2; shift 2 ;;
+	--out=*) OUT=${1#*=}; shift ;;
+	--env) ENVS+=("$2"); shift 2 ;;
+	--setup) SETUP=$2; shift 2 ;;
+	--stdin) STDIN=$2; shift 2 ;;
+	--timeout) TIMEOUT=$2; shift 2 ;;
+	--qemu-arg) QARGS+=("$2"); shift 2 ;;
+	-v | --verbose) VERBOSE=1; shift ;;
+	-h | --help) usage; exit 0 ;;
+	--) shift; break ;;
+	*) echo "vm: unknown option: $1" >&2; usage >&2; exit 2 ;;
+	esac
+done
+[ $# -gt 0 ] || { echo "vm: missing -- COMMAND" >&2; usage >&2; exit 2; }
+case "$INTREMAP" in on | off) ;; *) die "--intremap must be on or off" 2 ;; esac
+TOPO_FILE=$HERE/topologies/$TOPOLOGY.sh
+[ -f "$TOPO_FILE" ] || die "unknown topology '$TOPOLOGY' (see $HERE/topologies)" 2
+
+# ---------------------------------------------------------------- kernel
+command -v "$QEMU" >/dev/null || die "$QEMU not found (scripts/install-deps.sh --vm)"
+KTREE=$(readlink -f "$CACHE/current" 2>/dev/null || true)
+[ -n "$KTREE" ] && [ -d "$KTREE/lib/modules" ] ||
+	die "no guest kernel in $CACHE (run scripts/install-deps.sh --vm)"
+KREL=$(cat "$CACHE/current.release" 2>/dev/null || ls "$KTREE/lib/modules" | head -n1)
+VMLINUZ=$KTREE/boot/vmlinuz-$KREL
+[ -r "$VMLINUZ" ] || die "$VMLINUZ not readable"
+MODDIR=$KTREE/lib/modules/$KREL
+
+# initramfs cache: next to the kernel if writable, else per user
+ICACHE=$CACHE/initramfs
+if ! { mkdir -p "$ICACHE" && [ -w "$ICACHE" ]; } 2>/dev/null; then
+	ICACHE=${XDG_CACHE_HOME:-$HOME/.cache}/vfioctl-vm
+fi
+INITRD=$("$HERE/mkinitramfs.sh" "$KTREE" "$KREL" "$ICACHE") || die "initramfs build failed"
+
+# Boot the uncompressed vmlinux through its PVH entry point when possible:
+# saves the real-mode setup + xz decompression (~3 s under TCG).
+extract_vmlinux() { # bzImage out
+	local magic dec off
+	for magic in xz:$'\xfd7zXZ\x00' zstd:$'\x28\xb5\x2f\xfd' gzip:$'\x1f\x8b\x08'; do
+		dec=${magic%%:*} magic=${magic#*:}
+		for off in $(LC_ALL=C grep -abo "$magic" "$1" 2>/dev/null | cut -d: -f1); do
+			# trailing data after the stream makes the decompressor fail:
+			# judge by the result, not the exit status
+			tail -c "+$((off + 1))" "$1" | "$dec" -dc >"$2.$$.tmp" 2>/dev/null
+			if readelf -n "$2.$$.tmp" 2>/dev/null | grep -q 'Xen.*0x00000012'; then
+				mv "$2.$$.tmp" "$2"
+				return 0
+			fi
+		done
+	done
+	rm -f "$2.$$.tmp"
+	return 1
+}
+KERNEL=$VMLINUZ
+if [ "${VFIOCTL_VM_PVH:-1}" = 1 ]; then
+	VMLINUX=$ICACHE/vmlinux-$KREL-$(stat -c %s-%Y "$VMLINUZ")
+	if [ -s "$VMLINUX" ] || extract_vmlinux "$VMLINUZ" "$VMLINUX"; then
+		KERNEL=$VMLINUX
+	fi
+fi
+
+# ---------------------------------------------------------------- shares
+CTL=$(mktemp -d "${TMPDIR:-/tmp}/vfioctl-vm-ctl.XXXXXX")
+OUT_IS_TEMP=0
+if [ -z "$OUT" ]; then
+	OUT=$(mktemp -d "${TMPDIR:-/tmp}/vfioctl-vm-out.XXXXXX")
+	OUT_IS_TEMP=1
+fi
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+cleanup() {
+	rm -rf "$CTL"
+	if [ "$OUT_IS_TEMP" = 1 ]; then rmdir "$OUT" 2>/dev/null ||
+		echo "vm: guest output kept in $OUT" >&2; fi
+}
+trap cleanup EXIT
+
+q() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
+{
+	echo "VM_REPO=$(q "$REPO")"
+	echo "VM_CWD=$(q "$PWD")"
+	echo "VM_STAGE2=$(q "$HERE/guest-stage2.sh")"
+	echo "VM_MODDIR=$(q "$MODDIR")"
+	echo "VM_TOPOLOGY=$(q "$TOPOLOGY")"
+	echo "VM_SYSTEMD=$SYSTEMD"
+	[ "$VERBOSE" = 1 ] && echo "VM_VERBOSE=1" || echo "VM_VERBOSE="
+} >"$CTL/env"
+{
+	echo "# generated by tests/vm/run.sh"
+	echo "export VFIOCTL_VM=1 VFIOCTL_VM_TOPOLOGY=$(q "$TOPOLOGY") VFIOCTL_VM_OUT=/mnt/out"
+	echo "export VFIOCTL_VM_IOMMU=$IOMMU"
+	for e in "${ENVS[@]+"${ENVS[@]}"}"; do
+		case "$e" in
+		[A-Za-z_]*=*) echo "export ${e%%=*}=$(q "${e#*=}")" ;;
+		*) die "--env expects NAME=VALUE" 2 ;;
+		esac
+	done
+	printf 'exec'
+	printf ' %q' "$@"
+	echo
+} >"$CTL/cmd"
+if [ -n "$SETUP" ]; then
+	{
+		echo "# generated by tests/vm/run.sh (--setup)"
+		echo "set -e"
+		sed -n '/^export /p' "$CTL/cmd"
+		printf '%s\n' "$SETUP"
+	} >"$CTL/setup"
+fi
+
+# ---------------------------------------------------------------- qemu
+# ttyS0 (kernel console, guest diagnostics, command stderr) -> our stderr;
+# ttyS1 (command stdin/stdout) <-> our stdin/stdout.  QEMU opens $CONSOLE
+# itself; /dev/stderr cannot be opened if it is a socket, so fall back to a
+# log file that is copied to stderr afterwards.
+CONSOLE=/dev/stderr CONSOLE_LOG=""
+if [ -S /dev/stderr ] || ! [ -w /dev/stderr ]; then
+	CONSOLE_LOG=$CTL/console.log CONSOLE=$CONSOLE_LOG
+fi
+VM_TTY=0
+if [ -n "$STDIN" ]; then
+	cat -- "$STDIN" >"$CTL/stdin" || die "cannot read --stdin $STDIN" 2
+elif [ -t 0 ] && [ -t 1 ]; then
+	VM_TTY=1
+	read -r ROWS COLS < <(stty size 2>/dev/null || echo 24 80)
+	printf 'VM_TTY=1\nVM_ROWS=%s\nVM_COLS=%s\n' "$ROWS" "$COLS" >>"$CTL/env"
+fi
+mapfile -t TOPO_ARGS < <(sh "$TOPO_FILE" | sed '/^[[:space:]]*#/d; /^[[:space:]]*$/d')
+
+KAPPEND="console=ttyS0,115200 panic=-1 rdinit=/init 8250.nr_uarts=2"
+KAPPEND+=" tsc=unstable random.trust_cpu=on"
+if [ "$VERBOSE" = 1 ]; then KAPPEND+=" loglevel=7"; else KAPPEND+=" loglevel=4"; fi
+[ "$IOMMU" = 1 ] && KAPPEND+=" intel_iommu=on"
+[ "$SYSTEMD" = 1 ] && KAPPEND+=" systemd.unit=vfioctl-vm.target systemd.show_status=0"
+KAPPEND+="$APPEND"
+
+ARGS=(-accel tcg -M q35,kernel-irqchip=split -cpu max -smp "$SMP" -m "$MEM"
+	-nodefaults -no-user-config -display none -no-reboot
+	-chardev "file,id=console,path=$CONSOLE,append=on" -serial chardev:console
+	-chardev stdio,id=cmdio,signal=on -serial chardev:cmdio
+	-kernel "$KERNEL" -initrd "$INITRD" -append "$KAPPEND")
+[ "$IOMMU" = 1 ] && ARGS+=(-device "intel-iommu,intremap=$INTREMAP,caching-mode=on")
+# the harness' own devices: virtio-9p at 00:10.0, 00:11.0, 00:12.0
+ARGS+=(-fsdev "local,id=fs_hostroot,path=/,security_model=none,readonly=on,multidevs=remap"
+	-device "virtio-9p-pci,fsdev=fs_hostroot,mount_tag=hostroot,addr=10.0,disable-legacy=on"
+	-fsdev "local,id=fs_vmctl,path=$CTL,security_model=none"
+	-device "virtio-9p-pci,fsdev=fs_vmctl,mount_tag=vmctl,addr=11.0,disable-legacy=on"
+	-fsdev "local,id=fs_out,path=$OUT,security_model=none"
+	-device "virtio-9p-pci,fsdev=fs_out,mount_tag=out,addr=12.0,disable-legacy=on")
+ARGS+=("${TOPO_ARGS[@]+"${TOPO_ARGS[@]}"}" "${QARGS[@]+"${QARGS[@]}"}")
+
+[ "$VERBOSE" = 1 ] && echo "vm: $QEMU ${ARGS[*]}" >&2
+T0=$(date +%s.%N)
+set +e
+if [ "$VM_TTY" = 1 ]; then
+	timeout --foreground -k 10 "$TIMEOUT" "$QEMU" "${ARGS[@]}"
+else
+	# the serial line has no EOF: never let the guest see our stdin
+	timeout --foreground -k 10 "$TIMEOUT" "$QEMU" "${ARGS[@]}" </dev/null
+fi
+QRC=$?
+set -e
+T1=$(date +%s.%N)
+[ -z "$CONSOLE_LOG" ] || cat "$CONSOLE_LOG" >&2
+
+if [ -s "$CTL/status" ]; then
+	RC=$(cat "$CTL/status")
+	if [ "$VERBOSE" = 1 ]; then
+		awk -v t0="$T0" -v t1="$T1" -v s="$(cat "$CTL/t-start" 2>/dev/null)" \
+			-v e="$(cat "$CTL/t-end" 2>/dev/null)" 'BEGIN {
+			printf "vm: wall %.1fs; guest uptime at command start %.1fs, command %.1fs\n",
+				t1 - t0, s, e - s }' >&2
+	fi
+	exit "$RC"
+fi
+if [ -e "$CTL/setup-failed" ]; then
+	echo "vm: error: --setup command failed in the guest" >&2
+	exit 125
+fi
+if [ "$QRC" = 124 ] || [ "$QRC" = 137 ]; then
+	echo "vm: error: timeout after ${TIMEOUT}s (topology $TOPOLOGY)" >&2
+	exit 124
+fi
+echo "vm: error: guest did not report an exit status (qemu exit $QRC; kernel panic or boot failure? try -v)" >&2
+exit 125
