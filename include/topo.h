@@ -98,6 +98,8 @@ static inline void topo_freep(struct topo **t)
 #define _cleanup_topo_ __attribute__((cleanup(topo_freep)))
 
 struct topo_dev *topo_find(const struct topo *t, const char *addr);
+/* qsort/bsearch order of devices: domain, bus, slot, function. */
+int topo_dev_cmp(const void *a, const void *b);
 
 /*
  * Resolve a user's DEVICE argument: full BDF "0000:01:00.0", short BDF

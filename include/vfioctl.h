@@ -42,5 +42,9 @@ int cmd_check(int argc, char *argv[]);
 	}
 #define COMMON_SHORTOPTS "jh"
 
+struct topo;
+/* topo_scan() that reports a failure on stderr. */
+int topo_scan_reported(struct topo **t, unsigned flags);
+
 /* Print a DEVICE resolution error ("vfioctl: ARG: why") and return it. */
 int report_resolve_error(const char *arg, int r);

@@ -284,11 +284,9 @@ int cmd_groups(int argc, char *argv[])
 		}
 	}
 
-	r = topo_scan(&t, TOPO_SCAN_CONFIG | TOPO_SCAN_NAMES | TOPO_SCAN_LINKS);
-	if (r < 0) {
-		log_error("/sys/bus/pci/devices: %s", strerror(-r));
+	r = topo_scan_reported(&t, TOPO_SCAN_CONFIG | TOPO_SCAN_NAMES | TOPO_SCAN_LINKS);
+	if (r < 0)
 		return r;
-	}
 	r = groups_kernel(t, &ks);
 	if (r < 0) {
 		log_error("/sys/kernel/iommu_groups: %s", strerror(-r));

@@ -96,11 +96,9 @@ int cmd_list(int argc, char *argv[])
 		}
 	}
 
-	r = topo_scan(&t, TOPO_SCAN_LINKS);
-	if (r < 0) {
-		log_error("/sys/bus/pci/devices: %s", strerror(-r));
+	r = topo_scan_reported(&t, TOPO_SCAN_LINKS);
+	if (r < 0)
 		return r;
-	}
 	if (optind < argc) {
 		wanted = xcalloc(t->n, sizeof(bool));
 		for (int i = optind; i < argc; i++) {

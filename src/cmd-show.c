@@ -174,11 +174,9 @@ int cmd_show(int argc, char *argv[])
 		show_help(stderr);
 		return -E_USAGE;
 	}
-	r = topo_scan(&t, TOPO_SCAN_CONFIG | TOPO_SCAN_LINKS);
-	if (r < 0) {
-		log_error("/sys/bus/pci/devices: %s", strerror(-r));
+	r = topo_scan_reported(&t, TOPO_SCAN_CONFIG | TOPO_SCAN_LINKS);
+	if (r < 0)
 		return r;
-	}
 	r = topo_resolve(t, argv[optind], &d);
 	if (r < 0)
 		return report_resolve_error(argv[optind], r);

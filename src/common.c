@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include "topo.h"
 #include "util.h"
 #include "vfioctl.h"
 
@@ -21,4 +22,13 @@ int report_resolve_error(const char *arg, int r)
 		log_error("%s: %s", arg, strerror(-r));
 		return r;
 	}
+}
+
+int topo_scan_reported(struct topo **t, unsigned flags)
+{
+	int r = topo_scan(t, flags);
+
+	if (r < 0)
+		log_error("/sys/bus/pci/devices: %s", strerror(-r));
+	return r;
 }

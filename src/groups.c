@@ -1100,26 +1100,8 @@ static const char *port_kind(const struct topo_dev *d)
 		return is_bridge(d) ? "bridge (type unknown)" : "device (type unknown)";
 	if (!is_pcie(d))
 		return is_bridge(d) ? "PCI bridge" : "conventional PCI device";
-	switch (d->pcie_type) {
-	case PCIE_ROOT_PORT:
-		return "root port";
-	case PCIE_DOWNSTREAM:
-		return "downstream port";
-	case PCIE_UPSTREAM:
-		return "upstream port";
-	case PCIE_PCIE_TO_PCI:
-		return "PCIe-to-PCI bridge";
-	case PCIE_PCI_TO_PCIE:
-		return "PCI-to-PCIe bridge";
-	case PCIE_RC_ENDPOINT:
-		return "root complex integrated endpoint";
-	case PCIE_RC_EVENT_COLLECTOR:
-		return "root complex event collector";
-	case PCIE_LEGACY_ENDPOINT:
-		return "legacy endpoint";
-	default:
-		return "endpoint";
-	}
+	/* pcie_type_name() knows every type but "not PCIe", handled above. */
+	return pcie_type_name(d->pcie_type) ? pcie_type_name(d->pcie_type) : "endpoint";
 }
 
 /* "has no ACS capability (SV RR CR UF missing)" etc. */

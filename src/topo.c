@@ -120,7 +120,7 @@ bool ifname_valid(const char *s)
 	return true;
 }
 
-static int cmp_dev(const void *a, const void *b)
+int topo_dev_cmp(const void *a, const void *b)
 {
 	const struct topo_dev *x = a, *y = b;
 
@@ -144,7 +144,7 @@ struct topo_dev *topo_find(const struct topo *t, const char *addr)
 	key.bus = b;
 	key.slot = s;
 	key.func = f;
-	return bsearch(&key, t->devs, t->n, sizeof(key), cmp_dev);
+	return bsearch(&key, t->devs, t->n, sizeof(key), topo_dev_cmp);
 }
 
 static long read_hex_at(int dfd, const char *name, long fallback)
@@ -386,7 +386,7 @@ int topo_scan(struct topo **out, unsigned flags)
 		memcpy(d->addr, norm, sizeof(d->addr));
 		sscanf(norm, "%x:%x:%x.%x", &d->domain, &d->bus, &d->slot, &d->func);
 	}
-	qsort(t->devs, t->n, sizeof(*t->devs), cmp_dev);
+	qsort(t->devs, t->n, sizeof(*t->devs), topo_dev_cmp);
 
 	if (flags & TOPO_SCAN_CONFIG)
 		t->pacc = pacc_new();

@@ -58,6 +58,10 @@ assert_show_golden() {
 @test "sriov-vfs: list golden" { assert_list_golden sriov-vfs; }
 @test "sriov-vfs: show golden" { assert_show_golden sriov-vfs; }
 
+@test "legacy: list matches the kernel's devices, drivers and groups" { assert_matches_truth legacy; }
+@test "legacy: list golden" { assert_list_golden legacy; }
+@test "legacy: show golden" { assert_show_golden legacy; }
+
 @test "no-IOMMU snapshot: every device has a null group" {
 	use_fixture bridge-noiommu
 	run vf --json list

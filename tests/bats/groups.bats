@@ -22,6 +22,26 @@ assert_predict_matches_truth() {
 @test "switch: --predict gives the kernel's partition" { assert_predict_matches_truth switch; }
 @test "sriov: --predict gives the kernel's partition" { assert_predict_matches_truth sriov; }
 @test "sriov-vfs: --predict gives the kernel's partition, VFs included" { assert_predict_matches_truth sriov-vfs; }
+@test "legacy: --predict gives the kernel's partition (DMI-to-PCI chain, ioh3420, pxb-pcie)" {
+	assert_predict_matches_truth legacy
+}
+@test "legacy: the PCI bridge chain behind the DMI-to-PCI bridge is one group, explained as alias" {
+	use_fixture legacy
+	run vf --json groups --explain
+	assert_success
+	dmi=$(jq -r '.devices[] | select(.address | endswith(":1d.0")) | .iommu_group' "$TRUTH")
+	assert_equal "$(jq --argjson g "$dmi" '[.groups[] | select(.id == $g) | .devices[]] | length' <<<"$output")" 4
+	assert_equal "$(jq -r --argjson g "$dmi" '[.groups[] | select(.id == $g) | .explain[].rule] | unique | .[]' <<<"$output")" dma-alias-bridge
+	run vf groups --explain
+	assert_golden legacy/groups-explain.txt
+}
+@test "legacy: the ioh3420 root port without ACS shares its group with its endpoint" {
+	use_fixture legacy
+	run vf --json groups --explain 0000:00:1b.0
+	assert_success
+	assert_equal "$(jq '.groups[0].devices | length' <<<"$output")" 2
+	assert_equal "$(jq -r '.groups[0].explain[0].rule' <<<"$output")" acs-upstream
+}
 @test "bridge booted without IOMMU: --predict gives the partition of the IOMMU boot" {
 	assert_predict_matches_truth bridge-noiommu bridge
 }
@@ -30,7 +50,7 @@ assert_predict_matches_truth() {
 }
 
 @test "kernel groups: the partition equals truth and agrees with the model" {
-	for f in bridge switch sriov sriov-vfs; do
+	for f in bridge switch sriov sriov-vfs legacy; do
 		use_fixture $f
 		run vf --json groups --explain
 		assert_success

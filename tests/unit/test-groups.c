@@ -41,19 +41,6 @@ static int verbose;
  * A struct topo from lspci -vvnn text
  */
 
-static int cmp_dev(const void *a, const void *b)
-{
-	const struct topo_dev *x = a, *y = b;
-
-	if (x->domain != y->domain)
-		return x->domain < y->domain ? -1 : 1;
-	if (x->bus != y->bus)
-		return x->bus < y->bus ? -1 : 1;
-	if (x->slot != y->slot)
-		return x->slot < y->slot ? -1 : 1;
-	return (int)x->func - (int)y->func;
-}
-
 static uint16_t acs_bits(const char *line)
 {
 	static const struct {
@@ -196,7 +183,7 @@ static struct topo *topo_from_lspci(const char *text)
 			d->ari_cap_offset = (int)off;
 		}
 	}
-	qsort(t->devs, t->n, sizeof(*t->devs), cmp_dev);
+	qsort(t->devs, t->n, sizeof(*t->devs), topo_dev_cmp);
 	for (size_t i = 0; i < t->n; i++) {
 		struct topo_dev *x = &t->devs[i];
 

@@ -11,6 +11,7 @@ BOOTS=(
 	"bridge|--topology bridge"
 	"switch|--topology switch"
 	"sriov|--topology sriov"
+	"legacy|--topology legacy"
 	"switch-noiommu|--topology switch --no-iommu"
 )
 want=("$@")

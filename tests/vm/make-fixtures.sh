@@ -14,6 +14,7 @@ FIXTURES=(
 	"switch|--topology switch|"
 	"switch-noiommu|--topology switch --no-iommu|"
 	"sriov|--topology sriov|"
+	"legacy|--topology legacy|"
 	"sriov-vfs|--topology sriov|for d in /sys/bus/pci/devices/*; do [ \$(cat \$d/device) = 0x10c9 ] && echo 3 > \$d/sriov_numvfs; done; udevadm settle"
 )
 
