@@ -32,8 +32,9 @@ for b in "${BOOTS[@]}"; do
 	fi
 	echo "== check-vm: $name took $((SECONDS - start)) s"
 done
+# One line per run, counted in boots (each boot runs every suite).
+echo "check-vm: $passed passed, ${#failed[@]} failed"
 if [ ${#failed[@]} -gt 0 ]; then
-	echo "check-vm: FAILED boots: ${failed[*]}"
+	echo "check-vm: failed boots: ${failed[*]}"
 	exit 1
 fi
-echo "check-vm: $passed boots passed"
