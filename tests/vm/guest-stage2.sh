@@ -19,6 +19,7 @@ export HOME=/root LANG=C.UTF-8
 umask 022
 
 CTL=/mnt/vmctl
+# shellcheck source=/dev/null
 . "$CTL/env"
 CMDTTY=/dev/ttyS1
 
@@ -27,6 +28,11 @@ uptime_s() { cut -d' ' -f1 /proc/uptime; }
 
 poweroff_now() {
 	sync
+	# wait until the serial ports have sent everything (tcsetattr with
+	# TCSADRAIN): poweroff -f would cut off pending output
+	for t in /dev/console $CMDTTY; do
+		stty -F "$t" "$(stty -F "$t" -g 2>/dev/null)" 2>/dev/null
+	done
 	# silence "reboot: Power down" (KERN_EMERG) unless verbose
 	[ -n "$VM_VERBOSE" ] || echo 0 >/proc/sys/kernel/printk
 	busybox poweroff -f 2>/dev/null
@@ -40,9 +46,10 @@ setup_ttys() {
 	# no "\n" -> "\r\n" translation: output reaches the host verbatim
 	stty -F /dev/console -onlcr 2>/dev/null
 	if [ "${VM_TTY:-0}" = 1 ]; then
-		# interactive (host terminal in raw mode by QEMU): cooked guest
-		# tty with echo, like a serial login
-		stty -F $CMDTTY sane rows "${VM_ROWS:-24}" cols "${VM_COLS:-80}" 2>/dev/null
+		# interactive (QEMU puts the host terminal in raw mode but keeps
+		# its output processing, which adds the "\r"): cooked guest tty
+		# with echo, like a serial login
+		stty -F $CMDTTY sane -onlcr 2>/dev/null
 	else
 		stty -F $CMDTTY raw -echo 2>/dev/null
 	fi
@@ -54,7 +61,11 @@ run_command() {
 	say "running command (uptime $(uptime_s)s)"
 	uptime_s >"$CTL/t-start"
 	if [ "${VM_TTY:-0}" = 1 ]; then
-		setsid -c -w bash "$CTL/cmd" <$CMDTTY >$CMDTTY 2>/dev/console
+		# stderr on the same tty (bash needs it for job control); the
+		# window size lives only while the tty is open: set it here
+		# shellcheck disable=SC2016,SC2094
+		setsid -c -w sh -c 'stty rows "$1" cols "$2" 2>/dev/null; exec bash "$3"' \
+			sh "${VM_ROWS:-24}" "${VM_COLS:-80}" "$CTL/cmd" <$CMDTTY >$CMDTTY 2>&1
 	elif [ -e "$CTL/stdin" ]; then
 		setsid -w bash "$CTL/cmd" <"$CTL/stdin" >$CMDTTY 2>/dev/console
 	else
@@ -125,7 +136,7 @@ if [ "${VM_SYSTEMD:-0}" = 1 ]; then
 	ln -sf ../vfioctl-vm.service $U/multi-user.target.wants/
 	# host mounts/units must not leak into the guest boot
 	: >/etc/fstab
-	for m in tmp.mount; do ln -sf /dev/null "$U/$m"; done
+	ln -sf /dev/null "$U/tmp.mount"
 	# Debian's tmpfiles.d/tmp.conf ("D /tmp") would empty /tmp at boot:
 	# slow over 9p and it would hide a checkout living under the host's /tmp
 	mkdir -p /etc/tmpfiles.d

@@ -128,6 +128,7 @@ if [ -z "$OUT" ]; then
 fi
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
+# shellcheck disable=SC2317
 cleanup() {
 	rm -rf "$CTL"
 	if [ "$OUT_IS_TEMP" = 1 ]; then rmdir "$OUT" 2>/dev/null ||
@@ -194,6 +195,7 @@ if [ "$VERBOSE" = 1 ]; then KAPPEND+=" loglevel=7"; else KAPPEND+=" loglevel=4";
 [ "$SYSTEMD" = 1 ] && KAPPEND+=" systemd.unit=vfioctl-vm.target systemd.show_status=0"
 KAPPEND+="$APPEND"
 
+# shellcheck disable=SC2054
 ARGS=(-accel tcg -M q35,kernel-irqchip=split -cpu max -smp "$SMP" -m "$MEM"
 	-nodefaults -no-user-config -display none -no-reboot
 	-chardev "file,id=console,path=$CONSOLE,append=on" -serial chardev:console
