@@ -12,7 +12,10 @@ BOOTS=(
 	"switch|--topology switch"
 	"sriov|--topology sriov"
 	"legacy|--topology legacy"
+	"bridge-noiommu|--topology bridge --no-iommu"
 	"switch-noiommu|--topology switch --no-iommu"
+	"sriov-noiommu|--topology sriov --no-iommu"
+	"legacy-noiommu|--topology legacy --no-iommu"
 )
 want=("$@")
 failed=() passed=0
