@@ -116,6 +116,11 @@ bool ifname_valid(const char *s);
 /* Short class keyword: "net", "storage", "display", ... */
 const char *topo_class_keyword(uint32_t class);
 bool topo_is_bridge(const struct topo_dev *d);
+/*
+ * Whether ACS presence is known: extended space was read, or only 256 bytes
+ * exist (no extended space, so no ACS). Not known for non-root readers.
+ */
+bool topo_acs_known(const struct topo_dev *d);
 const char *pcie_type_name(int type);
 /* "SV+ TB- RR+ CR+ UF+ EC- DT-" into buf. */
 void acs_bits_format(uint16_t bits, char *buf, size_t len);

@@ -30,8 +30,8 @@ static void acs_text(const struct topo_dev *d, char *buf, size_t len)
 {
 	char cap[64], ctl[64];
 
-	if (!d->cfg_extended) {
-		snprintf(buf, len, "%s", d->cfg_size == 256 ? "not present" : "unknown");
+	if (!topo_acs_known(d)) {
+		snprintf(buf, len, "unknown");
 		return;
 	}
 	if (!d->acs_cap_offset) {

@@ -81,9 +81,8 @@ static json_t *acs_json(const struct topo_dev *d)
 {
 	json_t *o;
 
-	/* 256 readable bytes: no extended space exists, so no ACS. */
-	if (!d->cfg_extended)
-		return d->cfg_size == 256 ? json_null() : json_string("unknown");
+	if (!topo_acs_known(d))
+		return json_string("unknown");
 	if (!d->acs_cap_offset)
 		return json_null();
 	o = json_object();

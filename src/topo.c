@@ -541,6 +541,11 @@ bool topo_is_bridge(const struct topo_dev *d)
 	return (d->class >> 8) == 0x0604 || (d->class >> 8) == 0x0607;
 }
 
+bool topo_acs_known(const struct topo_dev *d)
+{
+	return d->cfg_extended || d->cfg_size == 256;
+}
+
 const char *pcie_type_name(int type)
 {
 	switch (type) {
