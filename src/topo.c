@@ -394,19 +394,16 @@ int topo_scan(struct topo **out, unsigned flags)
 
 	for (size_t i = 0; i < t->n; i++) {
 		struct topo_dev *d = &t->devs[i];
-		_cleanup_free_ char *path = xasprintf("/sys/bus/pci/devices/%s", d->addr);
 		_cleanup_free_ char *target = NULL;
-		_cleanup_close_ int dfd = sysfs_open_dir(path);
+		/* Relative to the bus directory already open: no path built per device. */
+		_cleanup_close_ int dfd =
+			openat(dirfd(dir), d->addr, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 		if (dfd < 0)
 			continue;
 		read_sysfs_attrs(d, dfd);
-		{
-			_cleanup_free_ char *full = sysfs_resolve(path);
-
-			if (sysfs_readlink_at(AT_FDCWD, full, &target) == 0)
-				parse_device_path(t, d, target);
-		}
+		if (sysfs_readlink_at(dirfd(dir), d->addr, &target) == 0)
+			parse_device_path(t, d, target);
 		if (flags & TOPO_SCAN_CONFIG)
 			read_config(t, d);
 		else
