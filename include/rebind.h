@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+/*
+ * The batch engine behind bind, unbind, restore (and sriov set --bind, apply):
+ * plan, check, journal, apply, verify; on any failure undo the whole batch in
+ * reverse order. Binding is by address only: driver_override, unbind,
+ * drivers_probe; never new_id.
+ *
+ * Journal: /run/vfioctl/journal.json (under the sysroot), written atomically
+ * before the first write of a batch; it keeps each device's original driver
+ * and override until `restore` gives it back. Lock: /run/vfioctl/lock (flock).
+ */
+
+struct topo;
+struct topo_dev;
+
+enum rebind_op {
+	REBIND_BIND, /* to item->target via driver_override */
+	REBIND_UNBIND, /* detach; driver_override "none" blocks re-probing */
+	REBIND_RESTORE, /* to the journal's original driver, or the default match */
+};
+
+enum rebind_status {
+	RB_PLANNED, /* not run (dry run, or refused before any write) */
+	RB_UNCHANGED, /* already in the wanted state */
+	RB_DONE, /* changed and verified */
+	RB_FAILED, /* this device's step failed */
+	RB_ROLLED_BACK, /* changed, then undone after a failure in the batch */
+	RB_LEFT, /* could not be undone: see message */
+};
+
+struct rebind_item {
+	char addr[16];
+	enum rebind_op op;
+	char *target; /* BIND: driver name; else NULL */
+	int iommu_group; /* -1: none */
+	char *before_driver, *before_override; /* NULL: none */
+	char *after_driver, *after_override;
+	enum rebind_status status;
+	int error; /* -errno of the failure, 0 */
+	char *message; /* why it failed / what is left; NULL */
+	bool requested; /* named by the user (not added by group expansion) */
+};
+
+struct rebind_batch {
+	struct rebind_item *items;
+	size_t n;
+	bool dry_run;
+	bool force; /* go on despite blockers */
+	char **blockers; /* human-readable reasons the batch is refused */
+	size_t n_blockers;
+	char **warnings;
+	size_t n_warnings;
+};
+
+struct rebind_batch *rebind_batch_new(bool dry_run, bool force);
+void rebind_batch_free(struct rebind_batch *b);
+static inline void rebind_batch_freep(struct rebind_batch **b)
+{
+	if (*b)
+		rebind_batch_free(*b);
+}
+#define _cleanup_rebind_batch_ __attribute__((cleanup(rebind_batch_freep)))
+
+/* Add one device (no group expansion here). Duplicates are merged. 0 or -errno. */
+int rebind_add(struct rebind_batch *b, const struct topo_dev *d, enum rebind_op op,
+	       const char *target);
+
+/*
+ * Safety checks on the live host: interfaces up with addresses/routes or
+ * enslaved, mounted/swap/held block devices, open /dev/vfio group or cdev
+ * files (names PID and command), boot VGA with a framebuffer console.
+ * Fills b->blockers/b->warnings. Returns 0, or -E_REFUSED when blocked and
+ * !b->force (nothing written).
+ */
+int rebind_check(struct rebind_batch *b, struct topo *t);
+
+/*
+ * Apply the batch: lock, journal, writes, verify (udev event + driver link,
+ * /dev/vfio/N for vfio-pci); roll back everything on failure.
+ * 0, -E_REFUSED (failed, fully rolled back) or -E_PARTIAL (see items).
+ * In a dry run only prints nothing and returns 0 (items stay RB_PLANNED).
+ */
+int rebind_run(struct rebind_batch *b);
+
+/* One result object per device, plus status/blockers; for --json. */
+json_t *rebind_batch_json(const struct rebind_batch *b);
+/* Text: a line per device (plan or result) and the blockers. */
+void rebind_batch_print(const struct rebind_batch *b);
+
+/*
+ * Devices with journal entries (moved by vfioctl and not restored yet),
+ * as a NULL-terminated list of addresses. 0 or -errno.
+ */
+int rebind_journal_devices(char ***addrs);
+
+/* Root and live-host requirement for a mutating command (not for dry runs). */
+int rebind_require_root(const char *what, bool dry_run);
