@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+/*
+ * SR-IOV operations shared by `sriov set|vf` and `apply`. PFs are given by
+ * full PCI address (callers resolve DEVICE arguments with topo_resolve()).
+ */
+
+/* VF attributes, as requested (-1 / has_mac=false: leave as is) or as read. */
+struct vf_attrs {
+	bool has_mac;
+	uint8_t mac[6];
+	int vlan; /* 0-4095; -1 unset */
+	int qos; /* 0-7; -1 unset */
+	int trust; /* 0 off, 1 on; -1 unset/unknown */
+	int spoofchk; /* 0 off, 1 on; -1 */
+	int link_state; /* 0 auto, 1 enable, 2 disable (IFLA_VF_LINK_STATE_*); -1 */
+};
+#define VF_ATTRS_UNSET                                                                       \
+	{ .has_mac = false, .vlan = -1, .qos = -1, .trust = -1, .spoofchk = -1, .link_state = -1 }
+
+struct sriov_set_req {
+	int numvfs;
+	const char *bind_driver; /* bind the new VFs here (autoprobe off meanwhile); NULL: host */
+	int autoprobe; /* sriov_drivers_autoprobe to leave: 0/1, -1 keep the user's */
+	bool dry_run, force;
+};
+
+/*
+ * Resize pf's VFs (through 0 when the kernel requires it) after the engine's
+ * safety checks on the VFs that go away; with bind_driver, bind the new VFs
+ * through the batch engine. *result (may be NULL): JSON of what was done.
+ * 0, -E_USAGE (bad count), -E_REFUSED (nothing left changed), -E_PARTIAL.
+ */
+int sriov_set(const char *pf_addr, const struct sriov_set_req *req, json_t **result);
+
+/* Set VF attributes over rtnetlink on the PF's interface and read them back. */
+int sriov_vf_set(const char *pf_addr, int vf, const struct vf_attrs *want, bool dry_run);
+/* Read one VF's attributes (rtnetlink IFLA_VFINFO_LIST of the PF's interface). */
+int sriov_vf_get(const char *pf_addr, int vf, struct vf_attrs *out);
