@@ -1,0 +1,101 @@
+#!/bin/bash
+# Render a `make bench` result (bench/latest.json) as Markdown tables.
+# Usage: tests/bench/report.sh RESULT.json            -> tables on stdout
+#        tests/bench/report.sh --readme RESULT.json README.md
+#            replace the text between the bench markers in README.md
+set -euo pipefail
+
+if [ "${1:-}" = --readme ]; then
+	json=$2 readme=$3
+	table=$(mktemp)
+	trap 'rm -f "$table"' EXIT
+	"$0" "$json" >"$table"
+	grep -q '^<!-- bench:begin -->$' "$readme" || {
+		echo "report: no '<!-- bench:begin -->' line in $readme" >&2
+		exit 1
+	}
+	awk -v table="$table" '
+		/^<!-- bench:begin -->$/ { print; while ((getline l < table) > 0) print l; skip = 1; next }
+		/^<!-- bench:end -->$/ { skip = 0 }
+		!skip' "$readme" >"$readme.tmp"
+	mv "$readme.tmp" "$readme"
+	exit 0
+fi
+
+jq -r '
+def r(key): first(.results[] | select(.key == key)) // null;
+def ms: if . == null then "–" elif . >= 1000 then "\(. / 1000 * 100 | round / 100) s"
+	else "\(. * 10 | round / 10) ms" end;
+def mib: if . == null then "–" else "\(. / 1024 * 10 | round / 10) MiB" end;
+def ratio(a; b): if a == null or b == null or b == 0 then "–"
+	else "\(a / b * 100 | round / 100)×" end;
+def verdict(ok): if ok then "met" else "**not met**" end;
+def row(cells): "| " + (cells | join(" | ")) + " |";
+. as $all |
+(.results | map(select(.key | startswith("list."))) | map(.devices) | max) as $n |
+r("list.\($n)") as $list | r("json.\($n)") as $json | r("lspci.\($n)") as $lspci |
+r("floor.\($n)") as $floor |
+r("bind.\($n)") as $bind | r("loop.\($n)") as $loop |
+r("sriovset.\($n)") as $sset | r("sriovshell.\($n)") as $sshell |
+"Measured \(.date | .[0:10]) with vfioctl \(.vfioctl): guest \(.machine.guest_kernel), " +
+"\(.machine.guest_cpus) vCPUs, \(.machine.guest_mem_mib) MiB under \(.machine.accel) " +
+"(\(.machine.qemu)) on \(.machine.cpu), \(.machine.cores) host cores shared with other work. " +
+"Medians of \(.runs) runs (\(.slow_runs) for dpdk-devbind.py and driverctl); " +
+"ratios are within this one run.",
+"",
+"**Listing, \($n) PCI devices**",
+"",
+"| command | median | vs `lspci -D` | vs floor | peak RSS |",
+"|---|---:|---:|---:|---:|",
+(["list", "json", "groups", "floor", "lspci", "lspcivvv", "dpdkstatus", "driverctl"][] as $k |
+ r("\($k).\($n)") | select(. != null) |
+ row(["`\(.label)`", (.median_ms | ms), ratio(.median_ms; $lspci.median_ms),
+      ratio(.median_ms; $floor.median_ms), (.rss_kib | mib)])),
+"",
+"**Binding half the VFs to vfio-pci**",
+"",
+"| command | median | vs sysfs loop | peak RSS | note |",
+"|---|---:|---:|---:|---|",
+(["bind", "restore", "loop", "loopsettle", "dpdkbind"][] as $k | r("\($k).\($n)") |
+ select(. != null) |
+ row(["`\(.label)`", (.median_ms | ms), ratio(.median_ms; $loop.median_ms), (.rss_kib | mib),
+      (.note // "")])),
+"",
+"**SR-IOV: 127 VFs on each of 8 PFs, bound to vfio-pci**",
+"",
+"| command | median | vs shell | peak RSS | note |",
+"|---|---:|---:|---:|---|",
+([$sset, $sshell][] | select(. != null) |
+ row(["`\(.label)`", (.median_ms | ms), ratio(.median_ms; $sshell.median_ms), (.rss_kib | mib),
+      (.note // "")])),
+"",
+"**Scaling**",
+"",
+"| devices | `vfioctl list` | `--json list` | floor | `lspci -D` | `bind --only` half the VFs | per bound VF | RSS of list | RSS of bind |",
+"|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+(.results | map(select(.key | startswith("list."))) | map(.devices) | sort[] as $d |
+ $all | r("bind.\($d)") as $b |
+ ($b.label // "" | capture("\\((?<v>[0-9]+) VFs") // {v: null} | .v) as $nv |
+ row(["\($d)", (r("list.\($d)").median_ms | ms), (r("json.\($d)").median_ms | ms),
+      (r("floor.\($d)").median_ms | ms), (r("lspci.\($d)").median_ms | ms),
+      ($b.median_ms | ms),
+      (if $nv == null or $b == null then "–" else ($b.median_ms / ($nv | tonumber) | ms) end),
+      (r("list.\($d)").rss_kib | mib), ($b.rss_kib | mib)])),
+"",
+"**Targets**",
+"",
+"| target | measured | |",
+"|---|---|---|",
+row(["`list` ≤ 0.5 × `lspci -D`", ratio($list.median_ms; $lspci.median_ms),
+     verdict($list.median_ms <= 0.5 * $lspci.median_ms)]),
+row(["`list` ≤ 2 × floor", ratio($list.median_ms; $floor.median_ms),
+     verdict($list.median_ms <= 2 * $floor.median_ms)]),
+row(["`--json list` within 10 % of text", ratio($json.median_ms; $list.median_ms),
+     verdict($json.median_ms <= 1.1 * $list.median_ms)]),
+row(["batch bind ≤ 0.7 × sequential loop", ratio($bind.median_ms; $loop.median_ms),
+     verdict($bind.median_ms <= 0.7 * $loop.median_ms and $bind.ok)]),
+([.results[] | select(.rss_kib != null and (.label | startswith("vfioctl")))] |
+ (map(.rss_kib) | max) as $m |
+ row(["peak RSS ≤ 10 MiB at \($n) devices", "max \($m | mib) (\(map(select(.rss_kib == $m)) | .[0].label))",
+      verdict($m <= 10240)]))
+' "$1"
