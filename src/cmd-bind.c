@@ -85,9 +85,13 @@ int cmd_bind(int argc, char *argv[])
 	r = rebind_require_root("bind", dry_run);
 	if (r < 0)
 		return r;
-	r = topo_scan_reported(&t, TOPO_SCAN_CONFIG | TOPO_SCAN_LINKS);
-	if (r < 0)
+	/* only the named devices and their groups: a batch never needs the whole bus */
+	r = topo_scan_for(&t, TOPO_SCAN_HEADER | TOPO_SCAN_LINKS, argv + optind,
+			  (size_t)(argc - optind));
+	if (r < 0) {
+		log_error("/sys/bus/pci/devices: %s", strerror(-r));
 		return r;
+	}
 
 	b = rebind_batch_new(dry_run, force);
 	for (int i = optind; i < argc; i++) {

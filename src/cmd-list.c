@@ -96,7 +96,7 @@ int cmd_list(int argc, char *argv[])
 		}
 	}
 
-	r = topo_scan_reported(&t, TOPO_SCAN_LINKS);
+	r = topo_scan_reported(&t, TOPO_SCAN_LINKS | TOPO_SCAN_BRIEF);
 	if (r < 0)
 		return r;
 	if (optind < argc) {

@@ -284,24 +284,44 @@ static int read_state(const char *addr, char **driver, char **override)
  * default match); otherwise drivers_probe. default_match: clear the override
  * and let the kernel choose. Returns 0 or -errno with *why set.
  */
-static int move_device(const char *addr, const char *driver, const char *override,
-		       bool explicit_bind, bool default_match, char **why)
+/* A write failed: say so, unless the device itself is gone. */
+static int write_failed(const char *addr, int r, char **why, char *what)
+{
+	_cleanup_free_ char *base = xasprintf("/sys/bus/pci/devices/%s", addr);
+
+	if (!sysfs_exists(base)) {
+		free(what);
+		*why = xstrdup(GONE_MESSAGE);
+		return -ENODEV;
+	}
+	*why = what;
+	return r;
+}
+
+static int move_device(const char *addr, const char *known_driver, const char *known_override,
+		       bool known, const char *driver, const char *override, bool explicit_bind,
+		       bool default_match, char **why)
 {
 	_cleanup_free_ char *cur_driver = NULL, *cur_override = NULL;
 	_cleanup_free_ char *ovr_path = xasprintf("/sys/bus/pci/devices/%s/driver_override", addr);
 	int r;
 
-	r = read_state(addr, &cur_driver, &cur_override);
-	if (r < 0) {
-		*why = xstrdup(GONE_MESSAGE);
-		return r;
+	if (known) {
+		/* read under the lock just before: no second read per device */
+		cur_driver = dup_or_null(known_driver);
+		cur_override = dup_or_null(known_override);
+	} else {
+		r = read_state(addr, &cur_driver, &cur_override);
+		if (r < 0) {
+			*why = xstrdup(GONE_MESSAGE);
+			return r;
+		}
 	}
 	if (!str_eq_null(cur_override, override)) {
 		r = write_attr(ovr_path, override ? override : "\n");
-		if (r < 0) {
-			*why = xasprintf("setting driver_override: %s", strerror(-r));
-			return r;
-		}
+		if (r < 0)
+			return write_failed(addr, r, why,
+					    xasprintf("setting driver_override: %s", strerror(-r)));
 	}
 	if (cur_driver && (default_match || !streq(cur_driver, driver))) {
 		_cleanup_free_ char *unbind = NULL;
@@ -310,10 +330,10 @@ static int move_device(const char *addr, const char *driver, const char *overrid
 			return 0; /* already on the kernel's choice */
 		unbind = xasprintf("/sys/bus/pci/drivers/%s/unbind", cur_driver);
 		r = write_attr(unbind, addr);
-		if (r < 0) {
-			*why = xasprintf("unbinding from %s: %s", cur_driver, strerror(-r));
-			return r;
-		}
+		if (r < 0)
+			return write_failed(
+				addr, r, why,
+				xasprintf("unbinding from %s: %s", cur_driver, strerror(-r)));
 	} else if (cur_driver) {
 		return 0; /* already on the wanted driver */
 	}
@@ -323,18 +343,15 @@ static int move_device(const char *addr, const char *driver, const char *overrid
 		_cleanup_free_ char *bind = xasprintf("/sys/bus/pci/drivers/%s/bind", driver);
 
 		r = write_attr(bind, addr);
-		if (r < 0) {
-			*why = xasprintf("binding to %s: %s", driver, strerror(-r));
-			return r;
-		}
+		if (r < 0)
+			return write_failed(addr, r, why,
+					    xasprintf("binding to %s: %s", driver, strerror(-r)));
 		return 0;
 	}
 	/* drivers_probe reports success even when no driver binds: verified later */
 	r = write_attr("/sys/bus/pci/drivers_probe", addr);
-	if (r < 0) {
-		*why = xasprintf("drivers_probe: %s", strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return write_failed(addr, r, why, xasprintf("drivers_probe: %s", strerror(-r)));
 	return 0;
 }
 
@@ -515,10 +532,12 @@ static void item_apply(struct rebind_item *it, bool rollback)
 	int r;
 
 	if (rollback)
-		r = move_device(it->addr, it->before_driver, it->before_override,
+		r = move_device(it->addr, NULL, NULL, false, it->before_driver, it->before_override,
 				it->before_driver != NULL, false, &why);
 	else
-		r = move_device(it->addr, it->want_driver, it->want_override,
+		/* rebind_run() checked under the lock that the state is still "before" */
+		r = move_device(it->addr, it->before_driver, it->before_override, true,
+				it->want_driver, it->want_override,
 				it->op == REBIND_RESTORE && !it->want_default, it->want_default,
 				&why);
 	it->touched = true;
@@ -664,13 +683,55 @@ static bool expects_bind(const struct rebind_item *it, bool rollback)
 	return it->want_driver != NULL || it->want_default;
 }
 
+static const struct rebind_batch *sort_batch;
+
+static int cmp_item_index(const void *a, const void *b)
+{
+	return strcmp(sort_batch->items[*(const size_t *)a].addr,
+		      sort_batch->items[*(const size_t *)b].addr);
+}
+
+/* Item indexes in address order: one event is matched in O(log n), not O(n). */
+static size_t *index_by_addr(const struct rebind_batch *b)
+{
+	size_t *idx = xcalloc(b->n + 1, sizeof(size_t));
+
+	for (size_t i = 0; i < b->n; i++)
+		idx[i] = i;
+	sort_batch = b;
+	qsort(idx, b->n, sizeof(size_t), cmp_item_index);
+	return idx;
+}
+
+static struct rebind_item *item_by_addr(struct rebind_batch *b, const size_t *idx, const char *addr)
+{
+	size_t lo = 0, hi = b->n;
+
+	if (!addr)
+		return NULL;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(b->items[idx[mid]].addr, addr);
+
+		if (c == 0)
+			return &b->items[idx[mid]];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 static void wait_events(struct event_waiter *ew, struct rebind_batch *b, bool rollback)
 {
 	long long deadline = now_ms() + EVENT_TIMEOUT_MS;
+	_cleanup_free_ size_t *byaddr = NULL;
 	size_t pending = 0;
 
 	if (!ew->mon)
 		return;
+	byaddr = index_by_addr(b);
 	for (size_t i = 0; i < b->n; i++) {
 		b->items[i].got_bind_event = false;
 		if (expects_bind(&b->items[i], rollback)) {
@@ -695,17 +756,13 @@ static void wait_events(struct event_waiter *ew, struct rebind_batch *b, bool ro
 		if (!dev)
 			continue;
 		if (streq(udev_device_get_action(dev), "bind")) {
-			const char *name = udev_device_get_sysname(dev);
+			struct rebind_item *it =
+				item_by_addr(b, byaddr, udev_device_get_sysname(dev));
 
-			for (size_t i = 0; i < b->n; i++) {
-				struct rebind_item *it = &b->items[i];
-
-				if (streq(it->addr, name) && !it->got_bind_event &&
-				    expects_bind(it, rollback)) {
-					it->got_bind_event = true;
-					pending--;
-					deadline = now_ms() + EVENT_TIMEOUT_MS;
-				}
+			if (it && !it->got_bind_event && expects_bind(it, rollback)) {
+				it->got_bind_event = true;
+				pending--;
+				deadline = now_ms() + EVENT_TIMEOUT_MS;
 			}
 		}
 		udev_device_unref(dev);
