@@ -49,8 +49,13 @@ static bool item_gone(const struct rebind_item *it)
 	return it->error == -ENODEV;
 }
 
+static long long now_ms(void);
+static long long start_ms;
+
 struct rebind_batch *rebind_batch_new(bool dry_run, bool force)
 {
+	if (!start_ms)
+		start_ms = now_ms();
 	struct rebind_batch *b = xcalloc(1, sizeof(*b));
 
 	b->dry_run = dry_run;
@@ -673,6 +678,18 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* -v: where a batch spends its time (wall ms since the batch was made, CPU ms in all). */
+static void phase(const char *what)
+{
+	struct timespec ts;
+
+	if (verbosity < 1)
+		return;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	log_debug("%s: %lld ms (%lld ms CPU)", what, now_ms() - start_ms,
+		  (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
 /* Expecting a bind event: the item should end up on a driver. */
 static bool expects_bind(const struct rebind_item *it, bool rollback)
 {
@@ -897,8 +914,11 @@ int rebind_run(struct rebind_batch *b)
 	}
 
 	waiter_open(&ew);
+	phase("checked under the lock, journal written");
 	apply_all(b, todo);
+	phase("writes done");
 	wait_events(&ew, b, false);
+	phase("bind events seen");
 	for (size_t i = 0; i < b->n; i++) {
 		if (b->items[i].status == RB_PLANNED)
 			verify_item(&b->items[i], false);
@@ -955,6 +975,7 @@ int rebind_run(struct rebind_batch *b)
 	r = journal_save(journal);
 	if (r < 0)
 		log_warn("%s: %s", JOURNAL_PATH, strerror(-r));
+	phase("verified, journal updated");
 	if (left)
 		return -E_PARTIAL;
 	return failed ? -E_REFUSED : 0;
@@ -1066,7 +1087,9 @@ int rebind_execute(struct rebind_batch *b, struct topo *t, const char *operation
 {
 	int r, rp, nleft = 0;
 
+	phase("scanned and planned");
 	r = rebind_check(b, t);
+	phase("in-use checks done");
 	if (r == 0)
 		r = rebind_run(b);
 	else

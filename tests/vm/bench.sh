@@ -56,17 +56,14 @@ guest() {
 		local n
 		n=$(ls /sys/bus/pci/devices | wc -l)
 		log "$n devices ($k VFs per PF)"
-		measure "list.$n" "vfioctl list" "$n" "$RUNS" 1 -- "$VF" list
-		measure "json.$n" "vfioctl --json list" "$n" "$RUNS" 1 -- "$VF" --json list
-		measure "floor.$n" "floor (C, attributes of list)" "$n" "$RUNS" 0 -- "$FLOOR"
-		measure "lspci.$n" "lspci -D" "$n" "$RUNS" 0 -- lspci -D
+		# round-robin: noise from the shared host hits every command alike
+		local cmds=("list|vfioctl list|1|$VF list" "json|vfioctl --json list|1|$VF --json list"
+			"floor|floor (C, attributes of list)|0|$FLOOR" "lspci|lspci -D|0|lspci -D")
+		[ "$k" != 127 ] || cmds+=("groups|vfioctl groups|1|$VF groups" "lspcivvv|lspci -vvv|0|lspci -vvv")
+		measure_rr "$n" "$RUNS" "${cmds[@]}"
 		if [ "$k" = 127 ]; then
-			measure "groups.$n" "vfioctl groups" "$n" "$RUNS" 1 -- "$VF" groups
-			measure "lspcivvv.$n" "lspci -vvv" "$n" "$RUNS" 0 -- lspci -vvv
-			measure "dpdkstatus.$n" "dpdk-devbind.py --status" "$n" "$SLOW_RUNS" 0 -- \
-				dpdk-devbind.py --status
-			measure "driverctl.$n" "driverctl list-devices" "$n" "$SLOW_RUNS" 0 -- \
-				driverctl list-devices
+			measure_rr "$n" "$SLOW_RUNS" "dpdkstatus|dpdk-devbind.py --status|0|dpdk-devbind.py --status" \
+				"driverctl|driverctl list-devices|0|driverctl list-devices"
 			if [ -n "${BENCH_SNAPSHOT:-}" ]; then
 				"$VF" snapshot -o "$out/scale-snapshot.tar.gz" >/dev/null 2>>"$ERRLOG" ||
 					log "snapshot failed"
@@ -94,9 +91,9 @@ now_us() {
 
 # emit KEY LABEL DEVICES TIMES_US RSS_KIB OK NOTE
 emit() {
-	jq -nc --arg key "$1" --arg label "$2" --argjson devices "$3" --arg times "$4" \
+	jq -nc --arg key "$1" --arg lbl "$2" --argjson devices "$3" --arg times "$4" \
 		--arg rss "$5" --argjson ok "$6" --arg note "$7" \
-		'{key: $key, label: $label, devices: $devices,
+		'{key: $key, label: $lbl, devices: $devices,
 		  times_ms: ($times | split(" ") | map(select(. != "") | tonumber / 1000)),
 		  rss_kib: (if $rss == "" then null else ($rss | tonumber) end),
 		  ok: $ok, note: (if $note == "" then null else $note end)}' >>"$RESULTS"
@@ -118,6 +115,37 @@ measure() {
 	fi
 	log "$key: $times us${rss:+, $rss KiB}"
 	emit "$key" "$label" "$devices" "$times" "$rss" "$ok" ""
+}
+
+# measure_rr DEVICES RUNS "KEY|LABEL|WANT_RSS|CMD ARGS" ...: RUNS rounds, each
+# command once per round (words of CMD split on spaces)
+measure_rr() {
+	local devices=$1 runs=$2 i j t0 t1 key label want cmd rss
+	local -a argv
+	shift 2
+	local -a times=() oks=()
+	for ((i = 0; i < runs; i++)); do
+		for ((j = 1; j <= $#; j++)); do
+			IFS='|' read -r key label want cmd <<<"${!j}"
+			read -ra argv <<<"$cmd"
+			t0=$(now_us)
+			"${argv[@]}" >/dev/null 2>>"$ERRLOG" || oks[j]=false
+			t1=$(now_us)
+			times[j]+=" $((t1 - t0))"
+		done
+	done
+	for ((j = 1; j <= $#; j++)); do
+		IFS='|' read -r key label want cmd <<<"${!j}"
+		read -ra argv <<<"$cmd"
+		rss=""
+		if [ "$want" = 1 ]; then
+			/usr/bin/time -f %M -o /tmp/bench-rss "${argv[@]}" >/dev/null 2>>"$ERRLOG" ||
+				oks[j]=false
+			rss=$(tail -n1 /tmp/bench-rss)
+		fi
+		log "$key.$devices:${times[j]} us${rss:+, $rss KiB}"
+		emit "$key.$devices" "$label" "$devices" "${times[j]}" "$rss" "${oks[j]:-true}" ""
+	done
 }
 
 # timed_once KEY LABEL CMD...: one timed run of a state-changing step
@@ -181,101 +209,93 @@ bind_loop() {
 	done
 }
 
-# bench_bind DEVICES: bind every other VF (half) to vfio-pci three ways
+# bench_bind DEVICES: bind every other VF (half) to vfio-pci three ways,
+# round-robin; reset (untimed) to no driver and no override after each
 bench_bind() {
-	local n=$1 half=() i t0 t1 times rtimes rss rrss ok bound left
+	local n=$1 half=() i t0 t1 bound left=0 rss="" rrss="" dpdk_bound=""
+	local t_bind="" t_restore="" t_loop="" t_settle="" t_dpdk=""
+	local ok_bind=true ok_loop=true ok_settle=true ok_dpdk=true
 	mapfile -t vfs < <(all_vfs)
 	for ((i = 0; i < ${#vfs[@]}; i += 2)); do half+=("${vfs[i]}"); done
 	log "bind: ${#half[@]} of ${#vfs[@]} VFs"
 	reset_devs "${vfs[@]}"
+	udevadm settle --timeout=120 || true
 
-	# vfioctl bind --only, then vfioctl restore (both timed), RSS of each
-	times="" rtimes="" ok=true left=0
-	for ((i = 0; i <= RUNS; i++)); do
+	for ((i = 0; i < RUNS; i++)); do
+		# vfioctl bind --only, then vfioctl restore (both timed)
 		t0=$(now_us)
-		if [ "$i" = "$RUNS" ]; then
-			/usr/bin/time -f %M -o /tmp/bench-rss "$VF" bind --only "${half[@]}" \
-				>/dev/null 2>>"$ERRLOG" || ok=false
-			rss=$(tail -n1 /tmp/bench-rss)
-		else
-			"$VF" bind --only "${half[@]}" >/dev/null 2>>"$ERRLOG" || ok=false
-		fi
+		"$VF" bind --only "${half[@]}" >/dev/null 2>>"$ERRLOG" || ok_bind=false
 		t1=$(now_us)
-		[ "$i" = "$RUNS" ] || times+=" $((t1 - t0))"
+		t_bind+=" $((t1 - t0))"
 		bound=$(count_bound vfio-pci "${half[@]}")
 		[ "$bound" = "${#half[@]}" ] || {
-			ok=false
+			ok_bind=false
 			log "vfioctl bind: only $bound bound"
 		}
 		t0=$(now_us)
-		if [ "$i" = "$RUNS" ]; then
-			/usr/bin/time -f %M -o /tmp/bench-rss "$VF" restore >/dev/null 2>>"$ERRLOG" ||
-				ok=false
-			rrss=$(tail -n1 /tmp/bench-rss)
-		else
-			"$VF" restore >/dev/null 2>>"$ERRLOG" || ok=false
-		fi
+		"$VF" restore >/dev/null 2>>"$ERRLOG" || ok_bind=false
 		t1=$(now_us)
-		[ "$i" = "$RUNS" ] || rtimes+=" $((t1 - t0))"
+		t_restore+=" $((t1 - t0))"
 		left=$((left + $(count_bound vfio-pci "${half[@]}")))
-		[ ! -s /run/vfioctl/journal.json ] ||
-			[ "$(jq '.devices | length' /run/vfioctl/journal.json)" = 0 ] || {
-			ok=false
+		[ "$(jq '.devices | length' /run/vfioctl/journal.json 2>/dev/null || echo 0)" = 0 ] || {
+			ok_bind=false
 			log "restore left journal entries"
 		}
 		reset_devs "${half[@]}"
-	done
-	[ "$left" = 0 ] || ok=false
-	log "bind.$n: $times us, $rss KiB; restore: $rtimes us"
-	emit "bind.$n" "vfioctl bind --only (${#half[@]} VFs)" "$n" "$times" "$rss" "$ok" \
-		"all ${#half[@]} bound each run: $ok"
-	emit "restore.$n" "vfioctl restore (${#half[@]} VFs)" "$n" "$rtimes" "$rrss" \
-		"$([ "$left" = 0 ] && echo true || echo false)" "devices left on vfio-pci: $left"
+		udevadm settle --timeout=120 || true
 
-	# the sequential sysfs loop (driver_override + drivers_probe, bash builtins)
-	times="" ok=true
-	for ((i = 0; i < RUNS; i++)); do
+		# the sequential sysfs loop (driver_override + drivers_probe, bash builtins)
 		t0=$(now_us)
-		bind_loop "${half[@]}" 2>>"$ERRLOG" || ok=false
+		bind_loop "${half[@]}" 2>>"$ERRLOG" || ok_loop=false
 		t1=$(now_us)
-		times+=" $((t1 - t0))"
-		bound=$(count_bound vfio-pci "${half[@]}")
-		[ "$bound" = "${#half[@]}" ] || ok=false
-		reset_devs "${half[@]}"
-	done
-	log "loop.$n: $times us"
-	emit "loop.$n" "sysfs loop, sequential (${#half[@]} VFs)" "$n" "$times" "" "$ok" ""
-
-	# the same loop, then waiting for udev to finish (what vfioctl waits for)
-	times="" ok=true
-	for ((i = 0; i < RUNS; i++)); do
-		t0=$(now_us)
-		bind_loop "${half[@]}" 2>>"$ERRLOG" || ok=false
-		udevadm settle --timeout=120 || ok=false
-		t1=$(now_us)
-		times+=" $((t1 - t0))"
+		t_loop+=" $((t1 - t0))"
+		[ "$(count_bound vfio-pci "${half[@]}")" = "${#half[@]}" ] || ok_loop=false
+		udevadm settle --timeout=120 || true
 		reset_devs "${half[@]}"
 		udevadm settle --timeout=120 || true
-	done
-	emit "loopsettle.$n" "sysfs loop + udevadm settle (${#half[@]} VFs)" "$n" "$times" "" \
-		"$ok" ""
 
-	[ "${#vfs[@]}" = 1016 ] || return 0
-	# dpdk-devbind.py -b vfio-pci with all of them at once
-	times="" ok=true
-	for ((i = 0; i < SLOW_RUNS; i++)); do
+		# the same loop, then waiting for udev to finish (what vfioctl waits for)
 		t0=$(now_us)
-		dpdk-devbind.py -b vfio-pci "${half[@]}" >/dev/null 2>>"$ERRLOG" || ok=false
+		bind_loop "${half[@]}" 2>>"$ERRLOG" || ok_settle=false
+		udevadm settle --timeout=120 || ok_settle=false
 		t1=$(now_us)
-		times+=" $((t1 - t0))"
-		bound=$(count_bound vfio-pci "${half[@]}")
+		t_settle+=" $((t1 - t0))"
 		reset_devs "${half[@]}"
+		udevadm settle --timeout=120 || true
+
+		# dpdk-devbind.py -b vfio-pci with all of them at once (full scale only)
+		if [ "${#vfs[@]}" = 1016 ] && [ "$i" -lt "$SLOW_RUNS" ]; then
+			t0=$(now_us)
+			dpdk-devbind.py -b vfio-pci "${half[@]}" >/dev/null 2>>"$ERRLOG" || ok_dpdk=false
+			t1=$(now_us)
+			t_dpdk+=" $((t1 - t0))"
+			dpdk_bound=$(count_bound vfio-pci "${half[@]}")
+			[ "$dpdk_bound" = "${#half[@]}" ] || ok_dpdk=false
+			reset_devs "${half[@]}"
+			udevadm settle --timeout=120 || true
+		fi
 	done
-	[ "$bound" = "${#half[@]}" ] || ok=false
-	log "dpdk.$n: $times us, bound $bound"
-	emit "dpdkbind.$n" "dpdk-devbind.py -b vfio-pci (${#half[@]} VFs)" "$n" "$times" "" \
-		"$ok" "bound $bound of ${#half[@]} (last run)"
+	# peak RSS: one more bind and restore under GNU time
+	/usr/bin/time -f %M -o /tmp/bench-rss "$VF" bind --only "${half[@]}" >/dev/null 2>>"$ERRLOG" ||
+		ok_bind=false
+	rss=$(tail -n1 /tmp/bench-rss)
+	/usr/bin/time -f %M -o /tmp/bench-rss "$VF" restore >/dev/null 2>>"$ERRLOG" || ok_bind=false
+	rrss=$(tail -n1 /tmp/bench-rss)
+	left=$((left + $(count_bound vfio-pci "${half[@]}")))
+	reset_devs "${half[@]}"
 	udevadm settle --timeout=120 || true
+
+	log "bind.$n:$t_bind us ($rss KiB); restore:$t_restore; loop:$t_loop; settle:$t_settle; dpdk:$t_dpdk"
+	emit "bind.$n" "vfioctl bind --only (${#half[@]} VFs)" "$n" "$t_bind" "$rss" "$ok_bind" \
+		"all ${#half[@]} bound every run: $ok_bind"
+	emit "restore.$n" "vfioctl restore (${#half[@]} VFs)" "$n" "$t_restore" "$rrss" \
+		"$([ "$left" = 0 ] && echo true || echo false)" "devices left on vfio-pci: $left"
+	emit "loop.$n" "sysfs loop, sequential (${#half[@]} VFs)" "$n" "$t_loop" "" "$ok_loop" ""
+	emit "loopsettle.$n" "sysfs loop + udevadm settle (${#half[@]} VFs)" "$n" "$t_settle" "" \
+		"$ok_settle" ""
+	[ -z "$t_dpdk" ] ||
+		emit "dpdkbind.$n" "dpdk-devbind.py -b vfio-pci (${#half[@]} VFs)" "$n" "$t_dpdk" "" \
+			"$ok_dpdk" "bound $dpdk_bound of ${#half[@]} (last run)"
 }
 
 # sriov set --vfs 127 --bind vfio-pci on all PFs vs the shell equivalent
@@ -391,8 +411,8 @@ jq -s --arg date "$START" --arg cpu "$CPU" --argjson cores "$(nproc)" \
 		elif length % 2 == 1 then .[length / 2 | floor]
 		else (.[length / 2 - 1] + .[length / 2]) / 2 end;
 	{date: $date, vfioctl: $version,
-	 machine: {cpu: $cpu, cores: $cores, mem_gib: $memg, accel: "QEMU TCG (no KVM)",
-		   qemu: $qemu} + $guest[0],
+	 machine: ({cpu: $cpu, cores: $cores, mem_gib: $memg, accel: "QEMU TCG (no KVM)",
+		   qemu: $qemu} + $guest[0]),
 	 runs: $runs, slow_runs: $slow, wall_s: $wall,
 	 results: map(. + {median_ms: (.times_ms | median)})}' \
 	"$OUT/vm/results.jsonl" >"$OUT/latest.json"
