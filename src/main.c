@@ -18,6 +18,7 @@ static const struct command commands[] = {
 	{ "show", cmd_show, "show everything known about one device and its upstream path" },
 	{ "groups", cmd_groups, "list IOMMU groups; explain or predict the grouping" },
 	{ "check", cmd_check, "check whether a device's IOMMU group can be assigned to a VM" },
+	{ "sriov", cmd_sriov, "SR-IOV: show PFs and VFs, set the VF count, set VF attributes" },
 	{ "snapshot", cmd_snapshot, "save the sysfs/proc subset vfioctl reads as a tar.gz" },
 	{ "help", cmd_help, "show this help" },
 };
