@@ -68,7 +68,7 @@ load helpers
 	run vf sriov set enp1s0 --vfs 5 --bind vfio-pci --dry-run
 	assert_success
 	assert_golden sriov-vfs/sriov-set-bind.txt
-	run vf --json sriov set enp1s0 --vfs 5 --bind vfio-pci --dry-run
+	run --separate-stderr vf --json sriov set enp1s0 --vfs 5 --bind vfio-pci --dry-run
 	assert_success
 	assert_golden sriov-vfs/sriov-set-bind.json
 	run vf sriov set 0000:01:00.0 --vfs 0 --dry-run
@@ -78,7 +78,7 @@ load helpers
 
 @test "sriov-vfs: same count with --bind plans a bind of the existing VFs; same count alone is nothing to do" {
 	use_fixture sriov-vfs
-	run vf --json sriov set enp1s0 --vfs 3 --bind vfio-pci -n
+	run --separate-stderr vf --json sriov set enp1s0 --vfs 3 --bind vfio-pci -n
 	assert_success
 	assert_equal "$(jq -r '[.steps[] | .action] | join(" ")' <<<"$output")" bind
 	assert_equal "$(jq -r '.steps[0].devices | join(" ")' <<<"$output")" \
@@ -95,7 +95,7 @@ load helpers
 	run vf sriov set 0000:02:00.0 --vfs 2 --bind vfio-pci -n
 	assert_success
 	assert_golden sriov/sriov-set-nvme.txt
-	run vf --json sriov set 0000:02:00.0 --vfs 4 --autoprobe no -n
+	run --separate-stderr vf --json sriov set 0000:02:00.0 --vfs 4 --autoprobe no -n
 	assert_success
 	assert_equal "$(jq -r '[.steps[] | "\(.attribute)=\(.value)"] | join(" ")' <<<"$output")" \
 		"sriov_drivers_autoprobe=0 sriov_numvfs=4"
