@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{ "unbind", cmd_unbind, "detach devices from their driver and keep them driverless" },
 	{ "restore", cmd_restore,
 	  "give devices back the driver they had before vfioctl moved them" },
+	{ "doctor", cmd_doctor, "check that the IOMMU and VFIO are ready for passthrough; say why not" },
 	{ "snapshot", cmd_snapshot, "save the sysfs/proc subset vfioctl reads as a tar.gz" },
 	{ "help", cmd_help, "show this help" },
 };
