@@ -10,7 +10,12 @@
  * the facts into checks, without any I/O, so it can be tested on made-up facts.
  */
 
-enum check_status { CHECK_PASS, CHECK_WARN, CHECK_FAIL, CHECK_SKIP };
+enum check_status {
+	CHECK_PASS,
+	CHECK_WARN,
+	CHECK_FAIL,
+	CHECK_SKIP
+};
 
 struct doctor_check {
 	const char *id; /* "iommu-enabled", ... (static) */
@@ -62,10 +67,21 @@ void kcmdline_clear(struct kcmdline *c);
 /* Value of the last occurrence of key (or NULL); *found says whether it occurs at all. */
 const char *kcmdline_get(const struct kcmdline *c, const char *key, bool *found);
 
-enum mod_state { MOD_UNKNOWN, MOD_MISSING, MOD_AVAILABLE, MOD_BUILTIN, MOD_LOADED };
+enum mod_state {
+	MOD_UNKNOWN,
+	MOD_MISSING,
+	MOD_AVAILABLE,
+	MOD_BUILTIN,
+	MOD_LOADED
+};
 #define DOCTOR_NMODS 4 /* vfio, vfio_pci, vfio_iommu_type1, iommufd */
 
-enum bootloader { BOOT_UNKNOWN, BOOT_GRUB, BOOT_SYSTEMD_BOOT, BOOT_KERNEL_INSTALL };
+enum bootloader {
+	BOOT_UNKNOWN,
+	BOOT_GRUB,
+	BOOT_SYSTEMD_BOOT,
+	BOOT_KERNEL_INSTALL
+};
 
 struct iommu_facts {
 	/* /proc/cpuinfo */

@@ -321,11 +321,10 @@ static void copy_iommu_groups(struct snap *s)
 
 static void copy_modules(struct snap *s)
 {
-	static const char *const mods[] = { "vfio",	     "vfio_pci",
-					    "vfio_pci_core", "vfio_iommu_type1",
-					    "kvm",	     "kvm_intel",
-					    "kvm_amd",	     "pci_stub",
-					    "iommufd" };
+	static const char *const mods[] = {
+		"vfio",	     "vfio_pci", "vfio_pci_core", "vfio_iommu_type1", "kvm",
+		"kvm_intel", "kvm_amd",	 "pci_stub",	  "iommufd"
+	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(mods); i++) {
 		_cleanup_free_ char *dir = xasprintf("/sys/module/%s", mods[i]);

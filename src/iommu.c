@@ -31,7 +31,12 @@
 
 const char *const doctor_mod_names[DOCTOR_NMODS] = { "vfio", "vfio_pci", "vfio_iommu_type1",
 						     "iommufd" };
-enum { MOD_VFIO, MOD_VFIO_PCI, MOD_TYPE1, MOD_IOMMUFD };
+enum {
+	MOD_VFIO,
+	MOD_VFIO_PCI,
+	MOD_TYPE1,
+	MOD_IOMMUFD
+};
 
 #define LOADER_INFO "/sys/firmware/efi/efivars/LoaderInfo-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f"
 
@@ -304,8 +309,8 @@ static void klog_read(struct klog *log, bool snapshot_root)
 	log->err = -r;
 	log->why = xstrdup(r == -ENOENT && !snapshot_root
 				   ? "the snapshot has no kernel log (it was taken without root)"
-				   : r == -ENOENT ? "the snapshot has no kernel log"
-						  : "the snapshot's /dev/kmsg cannot be read");
+			   : r == -ENOENT ? "the snapshot has no kernel log"
+					  : "the snapshot's /dev/kmsg cannot be read");
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -715,7 +720,8 @@ static void read_modules(struct iommu_facts *f, const struct kcmdline *cmd)
 		f->allow_unsafe_src = "module parameter";
 	} else {
 		bool found;
-		const char *v = kcmdline_get(cmd, "vfio_iommu_type1.allow_unsafe_interrupts", &found);
+		const char *v =
+			kcmdline_get(cmd, "vfio_iommu_type1.allow_unsafe_interrupts", &found);
 
 		if (found) {
 			f->allow_unsafe = xstrdup(v ? v : "Y");
@@ -730,7 +736,8 @@ static void read_modules(struct iommu_facts *f, const struct kcmdline *cmd)
 				if (a) {
 					a += strlen("allow_unsafe_interrupts");
 					a = *a == '=' ? a + 1 : "Y";
-					f->allow_unsafe = xasprintf("%.*s", (int)strcspn(a, " "), a);
+					f->allow_unsafe =
+						xasprintf("%.*s", (int)strcspn(a, " "), a);
 					f->allow_unsafe_src = "modprobe.d";
 				}
 				kmod_module_unref(m);
@@ -850,6 +857,7 @@ struct ctx {
 	enum iommu_kind fw_kind; /* from the firmware tables */
 	bool intel_cpu, amd_cpu;
 	bool active; /* the kernel has an IOMMU up: units and groups */
+	bool cmdline_failed; /* kernel-cmdline says the command line keeps it off */
 	struct doctor_report *rep;
 };
 
@@ -917,10 +925,11 @@ static char *cmdline_howto(const struct iommu_facts *f, const char *change)
 				 "Fedora/RHEL) and reboot",
 				 change);
 	case BOOT_SYSTEMD_BOOT:
-		return xasprintf("%s in /etc/kernel/cmdline and run 'kernel-install add $(uname -r) "
-				 "/boot/vmlinuz-$(uname -r)' (or on the options line of the entry "
-				 "in /boot/loader/entries/ for systemd-boot), then reboot",
-				 change);
+		return xasprintf(
+			"%s in /etc/kernel/cmdline and run 'kernel-install add $(uname -r) "
+			"/boot/vmlinuz-$(uname -r)' (or on the options line of the entry "
+			"in /boot/loader/entries/ for systemd-boot), then reboot",
+			change);
 	case BOOT_KERNEL_INSTALL:
 		return xasprintf("%s in /etc/kernel/cmdline, run 'kernel-install add $(uname -r) "
 				 "/boot/vmlinuz-$(uname -r)' and reboot",
@@ -953,7 +962,8 @@ static const char *root_hint(const struct iommu_facts *f)
 static void check_cpu(struct ctx *c)
 {
 	const struct iommu_facts *f = c->f;
-	const char *nested = f->hypervisor ? "; this is a virtual machine (nested virtualization)" : "";
+	const char *nested =
+		f->hypervisor ? "; this is a virtual machine (nested virtualization)" : "";
 
 	if (!f->cpuinfo) {
 		add(c, "cpu-virt", CHECK_SKIP, "/proc/cpuinfo cannot be read");
@@ -964,8 +974,8 @@ static void check_cpu(struct ctx *c)
 		return;
 	}
 	if (f->vmx || f->svm) {
-		add(c, "cpu-virt", CHECK_PASS, "%s (%s flag)%s",
-		    f->vmx ? "Intel VT-x" : "AMD-V", f->vmx ? "vmx" : "svm", nested);
+		add(c, "cpu-virt", CHECK_PASS, "%s (%s flag)%s", f->vmx ? "Intel VT-x" : "AMD-V",
+		    f->vmx ? "vmx" : "svm", nested);
 		return;
 	}
 	add(c, "cpu-virt", CHECK_WARN,
@@ -1032,9 +1042,10 @@ static void check_firmware(struct ctx *c)
 	    f->devicetree ? ", no IOMMU node in the device tree"
 			  : (f->acpi ? "" : " and no device tree"));
 	if (f->hypervisor)
-		hint(c, xstrdup("this is a virtual machine: give it a virtual IOMMU (QEMU: -machine "
-				"q35,kernel-irqchip=split -device intel-iommu,intremap=on; "
-				"libvirt: <iommu model='intel'><driver intremap='on'/></iommu>)"));
+		hint(c,
+		     xstrdup("this is a virtual machine: give it a virtual IOMMU (QEMU: -machine "
+			     "q35,kernel-irqchip=split -device intel-iommu,intremap=on; "
+			     "libvirt: <iommu model='intel'><driver intremap='on'/></iommu>)"));
 	else if (c->amd_cpu)
 		hint(c, xstrdup("enable the IOMMU in the firmware (BIOS/UEFI) setup; it is called "
 				"'IOMMU', 'AMD-Vi' or 'AMD I/O Virtualization'"));
@@ -1079,9 +1090,14 @@ static struct cmdline_state cmdline_state(const struct ctx *c, enum iommu_kind k
 /* The IOMMU-related words of the command line, for details. */
 static char *cmdline_iommu_words(const struct ctx *c)
 {
-	static const char *const keys[] = { "intel_iommu", "amd_iommu",		"iommu",
-					    "iommu.passthrough", "iommu.strict",	"intremap",
-					    "pcie_acs_override", "vfio_iommu_type1.allow_unsafe_interrupts",
+	static const char *const keys[] = { "intel_iommu",
+					    "amd_iommu",
+					    "iommu",
+					    "iommu.passthrough",
+					    "iommu.strict",
+					    "intremap",
+					    "pcie_acs_override",
+					    "vfio_iommu_type1.allow_unsafe_interrupts",
 					    "vfio.enable_unsafe_noiommu_mode" };
 	char *out = xstrdup("");
 
@@ -1136,11 +1152,11 @@ static void check_cmdline(struct ctx *c)
 		_cleanup_free_ char *what = NULL;
 		const char *on = on_param(c);
 
-		add(c, "kernel-cmdline", CHECK_FAIL, "%s turns the %s off", s.off,
+		add(c, "kernel-cmdline", CHECK_FAIL, "%s turns %s off", s.off,
 		    iommu_kind_name(kind));
-		what = on && kind == IOMMU_KIND_INTEL
-			       ? xasprintf("remove %s and add %s", s.off, on)
-			       : xasprintf("remove %s", s.off);
+		c->cmdline_failed = true;
+		what = on && kind == IOMMU_KIND_INTEL ? xasprintf("remove %s and add %s", s.off, on)
+						      : xasprintf("remove %s", s.off);
 		hint(c, cmdline_howto(f, what));
 		return;
 	}
@@ -1150,6 +1166,7 @@ static void check_cmdline(struct ctx *c)
 		add(c, "kernel-cmdline", CHECK_FAIL,
 		    "no intel_iommu=on%s%s%s, and this kernel does not turn VT-d on by default",
 		    *words ? " (" : "", words, *words ? ")" : "");
+		c->cmdline_failed = true;
 		hint(c, cmdline_howto(f, what));
 		return;
 	}
@@ -1160,7 +1177,7 @@ static void check_cmdline(struct ctx *c)
 		add(c, "kernel-cmdline", CHECK_PASS, "no IOMMU parameters: the %s is on by default",
 		    iommu_kind_name(kind));
 	else
-		add(c, "kernel-cmdline", CHECK_PASS, "%s%s", words, pt);
+		add(c, "kernel-cmdline", CHECK_PASS, "IOMMU parameters: %s%s", words, pt);
 }
 
 static void check_enabled(struct ctx *c)
@@ -1236,22 +1253,18 @@ static void check_enabled(struct ctx *c)
 		add(c, "iommu-enabled", CHECK_FAIL,
 		    "no IOMMU units or groups: the firmware describes no IOMMU (see "
 		    "firmware-table)%s",
-		    en >= 0 ? "; \"DMAR: IOMMU enabled\" only means intel_iommu=on was parsed" : "");
+		    en >= 0 ? "; \"DMAR: IOMMU enabled\" only means intel_iommu=on was parsed"
+			    : "");
 	} else {
 		add(c, "iommu-enabled", CHECK_FAIL,
 		    "no IOMMU units or groups although the firmware describes the %s; %s",
 		    iommu_kind_name(c->fw_kind), evidence);
 	}
-	if (c->fw_kind != IOMMU_KIND_NONE) {
-		const char *on = on_param(c);
-		_cleanup_free_ char *what = on ? xasprintf("add %s", on) : NULL;
-
-		if (what)
-			hint(c, cmdline_howto(f, what));
-		else
-			hint(c, xstrdup("see kernel-cmdline and the kernel log (dmesg | grep -i "
-					"-e iommu -e dmar -e amd-vi -e smmu)"));
-	}
+	if (c->fw_kind != IOMMU_KIND_NONE && c->cmdline_failed)
+		hint(c, xstrdup("see kernel-cmdline"));
+	else if (c->fw_kind != IOMMU_KIND_NONE)
+		hint(c, xstrdup("look for the reason in the kernel log: dmesg | grep -i -e iommu "
+				"-e dmar -e amd-vi -e smmu"));
 }
 
 static void check_interrupt_remapping(struct ctx *c)
@@ -1282,7 +1295,8 @@ static void check_interrupt_remapping(struct ctx *c)
 		why = xstrdup("intremap=off on the kernel command line");
 	} else if (f->dmar_flags >= 0 && !(f->dmar_flags & 1)) {
 		off = true;
-		why = xstrdup("the firmware's DMAR table does not allow it (INTR_REMAP flag clear)");
+		why = xstrdup(
+			"the firmware's DMAR table does not allow it (INTR_REMAP flag clear)");
 	} else if (f->ir_ecap == 0) {
 		off = true;
 		why = xstrdup("the VT-d unit does not support it (ecap IR bit clear)");
@@ -1295,7 +1309,7 @@ static void check_interrupt_remapping(struct ctx *c)
 	}
 
 	if (on) {
-		add(c, "interrupt-remapping", CHECK_PASS, "enabled (%s)%s", why,
+		add(c, "interrupt-remapping", CHECK_PASS, "enabled: %s%s", why,
 		    unsafe == 1 ? "; allow_unsafe_interrupts is set but not needed" : "");
 		return;
 	}
@@ -1314,14 +1328,14 @@ static void check_interrupt_remapping(struct ctx *c)
 	}
 	if (unsafe == 1) {
 		add(c, "interrupt-remapping", CHECK_WARN,
-		    "disabled (%s); vfio_iommu_type1 allow_unsafe_interrupts=%s (%s) lets VFIO "
+		    "disabled: %s; vfio_iommu_type1 allow_unsafe_interrupts=%s (%s) lets VFIO "
 		    "use groups anyway, but an assigned device can then inject interrupts into "
 		    "the host",
 		    why, f->allow_unsafe, f->allow_unsafe_src);
 		return;
 	}
 	add(c, "interrupt-remapping", CHECK_FAIL,
-	    "disabled (%s): vfio_iommu_type1 refuses to attach IOMMU groups without it%s%s%s", why,
+	    "disabled: %s; vfio_iommu_type1 refuses to attach IOMMU groups without it%s%s%s", why,
 	    refused >= 0 ? " (kernel log: \"" : "", refused >= 0 ? log->lines[refused] : "",
 	    refused >= 0 ? "\")" : "");
 	if (streq(intremap, "off")) {
@@ -1334,10 +1348,11 @@ static void check_interrupt_remapping(struct ctx *c)
 				"accepting the risk, load vfio_iommu_type1 with "
 				"allow_unsafe_interrupts=1"));
 	} else {
-		hint(c, xstrdup("enable interrupt remapping in the firmware setup (often part of "
-				"the VT-d / IOMMU option) or update the firmware; or, accepting the "
-				"risk, set 'options vfio_iommu_type1 allow_unsafe_interrupts=1' in "
-				"/etc/modprobe.d/"));
+		hint(c,
+		     xstrdup("enable interrupt remapping in the firmware setup (often part of "
+			     "the VT-d / IOMMU option) or update the firmware; or, accepting the "
+			     "risk, set 'options vfio_iommu_type1 allow_unsafe_interrupts=1' in "
+			     "/etc/modprobe.d/"));
 	}
 }
 
@@ -1384,7 +1399,7 @@ static const char *mod_state_name(enum mod_state s)
 	case MOD_BUILTIN:
 		return "built in";
 	case MOD_AVAILABLE:
-		return "available, not loaded";
+		return "available (not loaded)";
 	case MOD_MISSING:
 		return "missing";
 	default:
@@ -1399,7 +1414,7 @@ static void check_modules(struct ctx *c)
 	bool missing = false, unknown = false, unloaded = false;
 
 	for (size_t i = 0; i <= MOD_TYPE1; i++) {
-		char *n = xasprintf("%s%s%s: %s", list, i ? ", " : "", doctor_mod_names[i],
+		char *n = xasprintf("%s%s%s: %s", list, i ? "; " : "", doctor_mod_names[i],
 				    mod_state_name(f->mods[i]));
 
 		free(list);
@@ -1423,7 +1438,7 @@ static void check_modules(struct ctx *c)
 		return;
 	}
 	if (unknown) {
-		add(c, "vfio-modules", CHECK_WARN, "%s: no module index at %s%s", list,
+		add(c, "vfio-modules", CHECK_WARN, "%s; no module index at %s%s", list,
 		    f->mod_dir ? f->mod_dir : "/lib/modules/RELEASE",
 		    f->live ? "" : " in the snapshot");
 		return;
@@ -1451,9 +1466,7 @@ static void check_device(struct ctx *c)
 		return;
 	}
 	add(c, "vfio-device", CHECK_PASS,
-	    "/dev/vfio/vfio is not there yet: it appears when vfio is loaded");
-	if (vfio == MOD_AVAILABLE)
-		hint(c, xstrdup("modprobe vfio-pci"));
+	    "/dev/vfio/vfio is not there yet: it appears when vfio is loaded (see vfio-modules)");
 }
 
 static void check_noiommu(struct ctx *c)
@@ -1487,7 +1500,8 @@ static void check_acs_override(struct ctx *c)
 	const char *v = kcmdline_get(&c->cmd, "pcie_acs_override", &found);
 
 	if (!found) {
-		add(c, "acs-override", CHECK_PASS, "no pcie_acs_override on the kernel command line");
+		add(c, "acs-override", CHECK_PASS,
+		    "no pcie_acs_override on the kernel command line");
 		return;
 	}
 	add(c, "acs-override", CHECK_WARN,
