@@ -296,6 +296,7 @@ if command -v jq >/dev/null; then
 			v show "$a"
 		done
 		has_cmd groups && v groups --explain # the keys of groups, and more
+		has_cmd doctor && v doctor
 		if has_cmd check && [ -n "$addrs" ]; then
 			v check $addrs
 		fi
