@@ -22,6 +22,8 @@ static const struct command commands[] = {
 	{ "unbind", cmd_unbind, "detach devices from their driver and keep them driverless" },
 	{ "restore", cmd_restore,
 	  "give devices back the driver they had before vfioctl moved them" },
+	{ "sriov", cmd_sriov, "SR-IOV: show PFs and VFs, set the VF count, set VF attributes" },
+	{ "doctor", cmd_doctor, "check that IOMMU and VFIO work; say why not and how to fix it" },
 	{ "snapshot", cmd_snapshot, "save the sysfs/proc subset vfioctl reads as a tar.gz" },
 	{ "help", cmd_help, "show this help" },
 };
