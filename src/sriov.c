@@ -724,7 +724,7 @@ static int engine_bind(struct set_ctx *c, struct topo *t, struct topo_dev **vfs,
 		step_done(s, r,
 			  why		    ? why
 			  : r == -E_PARTIAL ? "not fully undone: see bind_result"
-					    : "failed and undone (the reason is above)");
+					    : "see the error above");
 	} else {
 		step_done(s, 0, NULL);
 	}
