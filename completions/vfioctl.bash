@@ -2,7 +2,7 @@
 # Installed as $datadir/bash-completion/completions/vfioctl. Works with the
 # bash-completion package (preferred) and without it (plain `complete -F`).
 
-_vfioctl_commands="list show groups check bind unbind restore sriov snapshot help"
+_vfioctl_commands="list show groups check bind unbind restore sriov doctor snapshot help"
 _vfioctl_global_opts="--json --sysroot --verbose --help --version"
 _vfioctl_class_keywords="other storage net display multimedia memory bridge comm
 system input docking processor serial usb wireless intelligent satellite crypto
@@ -23,6 +23,7 @@ _vfioctl_cmd_opts()
 	sriov-show) echo "--json --help" ;;
 	sriov-set) echo "--vfs --bind --autoprobe --timeout --dry-run --force --json --help" ;;
 	sriov-vf) echo "--mac --vlan --qos --trust --spoofchk --state --dry-run --json --help" ;;
+	doctor) echo "--json --help" ;;
 	snapshot) echo "--output --json --help" ;;
 	esac
 }

@@ -210,11 +210,12 @@ complete -c vfioctl -n $g -a bind -d "Bind devices' whole IOMMU groups to vfio-p
 complete -c vfioctl -n $g -a unbind -d 'Detach devices from their driver and keep them driverless'
 complete -c vfioctl -n $g -a restore -d 'Give devices back the driver they had before vfioctl moved them'
 complete -c vfioctl -n $g -a sriov -d 'SR-IOV: show PFs and VFs, set the VF count, set VF attributes'
+complete -c vfioctl -n $g -a doctor -d 'Check that IOMMU and VFIO work; say why not and how to fix it'
 complete -c vfioctl -n $g -a snapshot -d 'Save the sysfs/proc subset vfioctl reads as a tar.gz'
 complete -c vfioctl -n $g -a help -d 'Show the help'
 
 # Options every command accepts.
-set -l any '__vfioctl_using list show groups check bind unbind restore sriov snapshot'
+set -l any '__vfioctl_using list show groups check bind unbind restore sriov doctor snapshot'
 complete -c vfioctl -n $any -s j -l json -d 'Print JSON'
 complete -c vfioctl -n $any -s h -l help -d 'Show the help of the command'
 

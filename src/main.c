@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{ "restore", cmd_restore,
 	  "give devices back the driver they had before vfioctl moved them" },
 	{ "sriov", cmd_sriov, "SR-IOV: show PFs and VFs, set the VF count, set VF attributes" },
+	{ "doctor", cmd_doctor, "check that IOMMU and VFIO work; say why not and how to fix it" },
 	{ "snapshot", cmd_snapshot, "save the sysfs/proc subset vfioctl reads as a tar.gz" },
 	{ "help", cmd_help, "show this help" },
 };

@@ -348,6 +348,7 @@ if command -v jq >/dev/null; then
 				v sriov vf "$a" 0 --vlan 1 --dry-run
 			done
 		fi
+		has_cmd doctor && v doctor
 		if has_cmd check && [ -n "$addrs" ]; then
 			v check $addrs
 		fi

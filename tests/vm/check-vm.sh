@@ -16,6 +16,8 @@ BOOTS=(
 	"switch-noiommu|--topology switch --no-iommu"
 	"sriov-noiommu|--topology sriov --no-iommu"
 	"legacy-noiommu|--topology legacy --no-iommu"
+	"bridge-iommu-off|--topology bridge --append intel_iommu=off"
+	"bridge-nointremap|--topology bridge --intremap off"
 )
 want=("$@")
 failed=() passed=0
