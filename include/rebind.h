@@ -90,7 +90,7 @@ int rebind_add(struct rebind_batch *b, const struct topo_dev *d, enum rebind_op 
 int rebind_check(struct rebind_batch *b, struct topo *t);
 
 /*
- * Apply the batch: lock, journal, writes, verify (udev event + driver link,
+ * Apply the batch: lock, journal, writes, verify (kernel bind event + driver link,
  * /dev/vfio/N for vfio-pci); roll back everything on failure.
  * 0, -E_REFUSED (failed, fully rolled back) or -E_PARTIAL (see items).
  * In a dry run only prints nothing and returns 0 (items stay RB_PLANNED).
