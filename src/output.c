@@ -16,6 +16,42 @@ int output_json(json_t *root)
 	return 0;
 }
 
+/* key is a plain identifier: nothing to escape */
+void json_stream_begin(struct json_stream *s, const char *key)
+{
+	*s = (struct json_stream){ .f = stdout };
+	fprintf(s->f, "{\n  \"%s\": [", key);
+}
+
+void json_stream_item(struct json_stream *s, json_t *item)
+{
+	char *text = json_dumps(item, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+
+	json_decref(item);
+	if (!text) {
+		s->error = -EIO;
+		return;
+	}
+	fputs(s->n++ ? ",\n    " : "\n    ", s->f);
+	/* nested two levels deep: every line of the item moves 4 columns right */
+	for (const char *p = text, *nl; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (!nl) {
+			fputs(p, s->f);
+			break;
+		}
+		fwrite(p, 1, (size_t)(nl - p) + 1, s->f);
+		fputs("    ", s->f);
+	}
+	free(text);
+}
+
+int json_stream_end(struct json_stream *s)
+{
+	fputs(s->n ? "\n  ]\n}\n" : "]\n}\n", s->f);
+	return s->error;
+}
+
 json_t *json_string_or_null(const char *s)
 {
 	return s ? json_string(s) : json_null();
