@@ -26,23 +26,27 @@ void json_stream_begin(struct json_stream *s, const char *key)
 void json_stream_item(struct json_stream *s, json_t *item)
 {
 	char *text = json_dumps(item, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	size_t len, lines = 0;
+	char *out, *o;
 
 	json_decref(item);
 	if (!text) {
 		s->error = -EIO;
 		return;
 	}
-	fputs(s->n++ ? ",\n    " : "\n    ", s->f);
 	/* nested two levels deep: every line of the item moves 4 columns right */
-	for (const char *p = text, *nl; *p; p = nl + 1) {
-		nl = strchr(p, '\n');
-		if (!nl) {
-			fputs(p, s->f);
-			break;
-		}
-		fwrite(p, 1, (size_t)(nl - p) + 1, s->f);
-		fputs("    ", s->f);
+	len = strlen(text);
+	for (const char *p = text; (p = strchr(p, '\n')); p++)
+		lines++;
+	o = out = xmalloc(len + 4 * lines + 8);
+	o = stpcpy(o, s->n++ ? ",\n    " : "\n    ");
+	for (const char *p = text; *p; p++) {
+		*o++ = *p;
+		if (*p == '\n')
+			o = stpcpy(o, "    ");
 	}
+	fwrite(out, 1, (size_t)(o - out), s->f);
+	free(out);
 	free(text);
 }
 

@@ -120,6 +120,49 @@ bool ifname_valid(const char *s)
 	return true;
 }
 
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static bool hex_field(const char *s, size_t n, unsigned *out)
+{
+	unsigned v = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int h = hexval(s[i]);
+
+		if (h < 0)
+			return false;
+		v = v << 4 | (unsigned)h;
+	}
+	*out = v;
+	return true;
+}
+
+/*
+ * Exactly the names pci_addr_parse() normalises to ("%04x:%02x:%02x.%x"),
+ * without its copies and sscanf: run for every entry of the bus.
+ */
+static bool parse_canonical(const char *s, unsigned *dom, unsigned *bus, unsigned *slot,
+			    unsigned *func)
+{
+	size_t nd = strlen(s) == 13 ? 5 : 4;
+
+	if (strlen(s) != nd + 8 || (nd == 5 && s[0] == '0'))
+		return false;
+	if (s[nd] != ':' || s[nd + 3] != ':' || s[nd + 6] != '.')
+		return false;
+	if (!hex_field(s, nd, dom) || !hex_field(s + nd + 1, 2, bus) ||
+	    !hex_field(s + nd + 4, 2, slot) || !hex_field(s + nd + 7, 1, func))
+		return false;
+	return *slot <= 0x1f && *func <= 7;
+}
+
 int topo_dev_cmp(const void *a, const void *b)
 {
 	const struct topo_dev *x = a, *y = b;
@@ -138,7 +181,8 @@ struct topo_dev *topo_find(const struct topo *t, const char *addr)
 	struct topo_dev key = { 0 };
 	unsigned d, b, s, f;
 
-	if (sscanf(addr, "%x:%x:%x.%x", &d, &b, &s, &f) != 4)
+	if (!parse_canonical(addr, &d, &b, &s, &f) &&
+	    sscanf(addr, "%x:%x:%x.%x", &d, &b, &s, &f) != 4)
 		return NULL;
 	key.domain = d;
 	key.bus = b;
@@ -159,6 +203,22 @@ static long read_dec_at(int dfd, const char *name, long fallback)
 	long v;
 
 	return sysfs_read_long_at(dfd, name, 10, &v) < 0 ? fallback : v;
+}
+
+/* "KEY=XXXX:YYYY" (hex, as the kernel prints PCI_ID and PCI_SUBSYS_ID) */
+static bool uevent_pair(const char *line, const char *key, unsigned *a, unsigned *b)
+{
+	char *end;
+
+	if (!startswith(line, key))
+		return false;
+	line += strlen(key);
+	*a = (unsigned)strtoul(line, &end, 16);
+	if (end == line || *end != ':')
+		return false;
+	line = end + 1;
+	*b = (unsigned)strtoul(line, &end, 16);
+	return end != line;
 }
 
 /*
@@ -189,14 +249,14 @@ static bool read_uevent(struct topo_dev *d, int dfd)
 		} else if (startswith(line, "MODALIAS=")) {
 			free(d->modalias);
 			d->modalias = xstrdup(line + 9);
-		} else if (sscanf(line, "PCI_CLASS=%x", &a) == 1) {
-			d->class = a & 0xffffff;
+		} else if (startswith(line, "PCI_CLASS=")) {
+			d->class = (uint32_t)strtoul(line + 10, NULL, 16) & 0xffffff;
 			have |= 1;
-		} else if (sscanf(line, "PCI_ID=%x:%x", &a, &b) == 2) {
+		} else if (uevent_pair(line, "PCI_ID=", &a, &b)) {
 			d->vendor = (uint16_t)a;
 			d->device = (uint16_t)b;
 			have |= 2;
-		} else if (sscanf(line, "PCI_SUBSYS_ID=%x:%x", &a, &b) == 2) {
+		} else if (uevent_pair(line, "PCI_SUBSYS_ID=", &a, &b)) {
 			d->subsys_vendor = (uint16_t)a;
 			d->subsys_device = (uint16_t)b;
 			have |= 4;
@@ -248,8 +308,8 @@ static void read_sysfs_attrs(struct topo_dev *d, int dfd, unsigned flags)
 		d->reset_method = s;
 
 	d->sriov_totalvfs = d->sriov_numvfs = d->sriov_autoprobe = -1;
-	d->vf_index = -1;
-	if (sysfs_read_long_at(dfd, "sriov_totalvfs", 10, &v) == 0) {
+	/* a VF (linked by its PF, scanned before it) has no SR-IOV capability */
+	if (!d->physfn && sysfs_read_long_at(dfd, "sriov_totalvfs", 10, &v) == 0) {
 		d->sriov_pf = true;
 		d->sriov_totalvfs = (int)v;
 		d->sriov_numvfs = (int)read_dec_at(dfd, "sriov_numvfs", -1);
@@ -396,18 +456,16 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void link_vfs(struct topo *t, struct topo_dev *pf)
+/* pf_dfd: the PF's directory; its virtfnN links name the VFs. */
+static void link_vfs(struct topo *t, struct topo_dev *pf, int pf_dfd)
 {
-	_cleanup_free_ char *dir = xasprintf("/sys/bus/pci/devices/%s", pf->addr);
-	_cleanup_close_ int dfd = sysfs_open_dir(dir);
-
-	if (dfd < 0)
-		return;
 	for (int i = 0; pf->sriov_numvfs > 0 && i < pf->sriov_numvfs; i++) {
-		_cleanup_free_ char *name = xasprintf("virtfn%d", i), *vf = NULL;
+		char name[32];
+		_cleanup_free_ char *vf = NULL;
 		struct topo_dev *d;
 
-		if (sysfs_link_name_at(dfd, name, &vf) < 0)
+		snprintf(name, sizeof(name), "virtfn%d", i);
+		if (sysfs_link_name_at(pf_dfd, name, &vf) < 0)
 			continue;
 		d = topo_find(t, vf);
 		if (d) {
@@ -425,11 +483,9 @@ static int list_addrs(DIR *dir, struct topo *t)
 
 	while ((de = readdir(dir))) {
 		struct topo_dev *d;
-		char norm[16];
+		unsigned dom, bus, slot, func;
 
-		if (de->d_name[0] == '.')
-			continue;
-		if (pci_addr_parse(de->d_name, norm, NULL) < 0 || !streq(norm, de->d_name))
+		if (de->d_name[0] == '.' || !parse_canonical(de->d_name, &dom, &bus, &slot, &func))
 			continue;
 		if (t->n == cap) {
 			cap = cap ? cap * 2 : 64;
@@ -437,8 +493,12 @@ static int list_addrs(DIR *dir, struct topo *t)
 		}
 		d = &t->devs[t->n++];
 		memset(d, 0, sizeof(*d));
-		memcpy(d->addr, norm, sizeof(d->addr));
-		sscanf(norm, "%x:%x:%x.%x", &d->domain, &d->bus, &d->slot, &d->func);
+		memcpy(d->addr, de->d_name, strlen(de->d_name) + 1); /* <= 13 chars: checked */
+		d->domain = dom;
+		d->bus = bus;
+		d->slot = slot;
+		d->func = func;
+		d->vf_index = -1;
 	}
 	qsort(t->devs, t->n, sizeof(*t->devs), topo_dev_cmp);
 	return 0;
@@ -475,6 +535,9 @@ static void scan_devices(struct topo *t, DIR *dir, unsigned flags)
 		if (dfd < 0)
 			continue;
 		read_sysfs_attrs(d, dfd, flags);
+		/* VFs sort after their PF (a higher routing ID): link them before they come */
+		if (d->sriov_pf)
+			link_vfs(t, d, dfd);
 		if (sysfs_readlink_at(dirfd(dir), d->addr, &target) == 0)
 			parse_device_path(t, d, target);
 		d->header_type = d->secondary_bus = d->subordinate_bus = d->pcie_type = -1;
@@ -483,10 +546,6 @@ static void scan_devices(struct topo *t, DIR *dir, unsigned flags)
 		else if (flags & TOPO_SCAN_HEADER)
 			read_header(d, dfd);
 	}
-	/* After every device's own attributes: VFs sort after their PF. */
-	for (size_t i = 0; i < t->n; i++)
-		if (t->devs[i].sriov_pf)
-			link_vfs(t, &t->devs[i]);
 	if (flags & TOPO_SCAN_LINKS) {
 		scan_class_links(t, "/sys/class/net", false);
 		scan_class_links(t, "/sys/class/block", true);

@@ -35,15 +35,18 @@ def row(cells): "| " + (cells | join(" | ")) + " |";
 (.results | map(select(.key | startswith("list."))) | map(.devices) | max) as $n |
 r("list.\($n)") as $list | r("json.\($n)") as $json | r("lspci.\($n)") as $lspci |
 r("floor.\($n)") as $floor |
-r("bind.\($n)") as $bind | r("loop.\($n)") as $loop |
-r("sriovset.\($n)") as $sset | r("sriovshell.\($n)") as $sshell |
+(.results | map(select(.key | startswith("bind."))) | map(.devices) | max) as $nb |
+r("bind.\($nb)") as $bind | r("loop.\($nb)") as $loop |
+first(.results[] | select(.key | startswith("sriovset."))) as $sset |
+first(.results[] | select(.key | startswith("sriovshell."))) as $sshell |
+def io(x): if x.iommu then "vIOMMU" else "no vIOMMU" end;
 "Measured \(.date | .[0:10]) with vfioctl \(.vfioctl): guest \(.machine.guest_kernel), " +
 "\(.machine.guest_cpus) vCPUs, \(.machine.guest_mem_mib) MiB under \(.machine.accel) " +
 "(\(.machine.qemu)) on \(.machine.cpu), \(.machine.cores) host cores shared with other work. " +
 "Medians of \(.runs) runs (\(.slow_runs) for dpdk-devbind.py and driverctl); " +
 "ratios are within this one run.",
 "",
-"**Listing, \($n) PCI devices**",
+"**Listing, \($n) PCI devices (\(io($list)))**",
 "",
 "| command | median | vs `lspci -D` | vs floor | peak RSS |",
 "|---|---:|---:|---:|---:|",
@@ -52,16 +55,16 @@ r("sriovset.\($n)") as $sset | r("sriovshell.\($n)") as $sshell |
  row(["`\(.label)`", (.median_ms | ms), ratio(.median_ms; $lspci.median_ms),
       ratio(.median_ms; $floor.median_ms), (.rss_kib | mib)])),
 "",
-"**Binding half the VFs to vfio-pci**",
+"**Binding half the VFs to vfio-pci, \($nb) PCI devices (\(io($bind)))**",
 "",
 "| command | median | vs sysfs loop | peak RSS | note |",
 "|---|---:|---:|---:|---|",
-(["bind", "restore", "loop", "loopsettle", "dpdkbind"][] as $k | r("\($k).\($n)") |
+(["bind", "restore", "loop", "loopsettle", "dpdkbind"][] as $k | r("\($k).\($nb)") |
  select(. != null) |
  row(["`\(.label)`", (.median_ms | ms), ratio(.median_ms; $loop.median_ms), (.rss_kib | mib),
       (.note // "")])),
 "",
-"**SR-IOV: 127 VFs on each of 8 PFs, bound to vfio-pci**",
+"**SR-IOV: all VFs of 8 PFs created and bound to vfio-pci, \($sset.devices // "–") PCI devices (vIOMMU)**",
 "",
 "| command | median | vs shell | peak RSS | note |",
 "|---|---:|---:|---:|---|",
@@ -71,16 +74,17 @@ r("sriovset.\($n)") as $sset | r("sriovshell.\($n)") as $sshell |
 "",
 "**Scaling**",
 "",
-"| devices | `vfioctl list` | `--json list` | floor | `lspci -D` | `bind --only` half the VFs | per bound VF | RSS of list | RSS of bind |",
-"|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+"| devices | vIOMMU | `vfioctl list` | `--json list` | floor | `lspci -D` | `bind --only` half the VFs | per bound VF | RSS of list | RSS of `--json list` | RSS of bind |",
+"|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
 (.results | map(select(.key | startswith("list."))) | map(.devices) | sort[] as $d |
  $all | r("bind.\($d)") as $b |
  ($b.label // "" | capture("\\((?<v>[0-9]+) VFs") // {v: null} | .v) as $nv |
- row(["\($d)", (r("list.\($d)").median_ms | ms), (r("json.\($d)").median_ms | ms),
+ row(["\($d)", (if r("list.\($d)").iommu then "yes" else "no" end),
+      (r("list.\($d)").median_ms | ms), (r("json.\($d)").median_ms | ms),
       (r("floor.\($d)").median_ms | ms), (r("lspci.\($d)").median_ms | ms),
       ($b.median_ms | ms),
       (if $nv == null or $b == null then "–" else ($b.median_ms / ($nv | tonumber) | ms) end),
-      (r("list.\($d)").rss_kib | mib), ($b.rss_kib | mib)])),
+      (r("list.\($d)").rss_kib | mib), (r("json.\($d)").rss_kib | mib), ($b.rss_kib | mib)])),
 "",
 "**Targets**",
 "",
@@ -96,6 +100,6 @@ row(["batch bind ≤ 0.7 × sequential loop", ratio($bind.median_ms; $loop.media
      verdict($bind.median_ms <= 0.7 * $loop.median_ms and $bind.ok)]),
 ([.results[] | select(.rss_kib != null and (.label | startswith("vfioctl")))] |
  (map(.rss_kib) | max) as $m |
- row(["peak RSS ≤ 10 MiB at \($n) devices", "max \($m | mib) (\(map(select(.rss_kib == $m)) | .[0].label))",
+ row(["peak RSS ≤ 10 MiB (list at \($n), bind at \($nb) devices)", "max \($m | mib) (\(map(select(.rss_kib == $m)) | .[0].label))",
       verdict($m <= 10240)]))
 ' "$1"
