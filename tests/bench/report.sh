@@ -37,13 +37,13 @@ r("list.\($n)") as $list | r("json.\($n)") as $json | r("lspci.\($n)") as $lspci
 r("floor.\($n)") as $floor |
 (.results | map(select(.key | startswith("bind."))) | map(.devices) | max) as $nb |
 r("bind.\($nb)") as $bind | r("loop.\($nb)") as $loop |
-first(.results[] | select(.key | startswith("sriovset."))) as $sset |
-first(.results[] | select(.key | startswith("sriovshell."))) as $sshell |
+(first(.results[] | select(.key | startswith("sriovset."))) // null) as $sset |
+(first(.results[] | select(.key | startswith("sriovshell."))) // null) as $sshell |
 def io(x): if x.iommu then "vIOMMU" else "no vIOMMU" end;
 "Measured \(.date | .[0:10]) with vfioctl \(.vfioctl): guest \(.machine.guest_kernel), " +
 "\(.machine.guest_cpus) vCPUs, \(.machine.guest_mem_mib) MiB under \(.machine.accel) " +
 "(\(.machine.qemu)) on \(.machine.cpu), \(.machine.cores) host cores shared with other work. " +
-"Medians of \(.runs) runs (\(.slow_runs) for dpdk-devbind.py and driverctl); " +
+"Medians of \(.runs) runs (\(2 * .runs - 1) for the listing commands, \(.slow_runs) for dpdk-devbind.py and driverctl; round-robin); " +
 "ratios are within this one run.",
 "",
 "**Listing, \($n) PCI devices (\(io($list)))**",
