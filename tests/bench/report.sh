@@ -90,6 +90,7 @@ def io(x): if x.iommu then "vIOMMU" else "no vIOMMU" end;
 "",
 "| target | measured | |",
 "|---|---|---|",
+(r("parity.\($n)") | select(. != null) | row(["live `list` = `list` of its snapshot", .note, verdict(.ok)])),
 row(["`list` ≤ 0.5 × `lspci -D`", ratio($list.median_ms; $lspci.median_ms),
      verdict($list.median_ms <= 0.5 * $lspci.median_ms)]),
 row(["`list` ≤ 2 × floor", ratio($list.median_ms; $floor.median_ms),

@@ -77,10 +77,18 @@ guest() {
 		if [ "$1" = list ] && [ "$k" = "$MAXV" ]; then
 			measure_rr "$n" "$SLOW_RUNS" "dpdkstatus|dpdk-devbind.py --status|0|dpdk-devbind.py --status" \
 				"driverctl|driverctl list-devices|0|driverctl list-devices"
-			if [ -n "${BENCH_SNAPSHOT:-}" ]; then
-				"$VF" snapshot -o "$out/scale-snapshot.tar.gz" >/dev/null 2>>"$ERRLOG" ||
-					log "snapshot failed"
+			# the live path (uevent) must list exactly what a snapshot of it lists
+			local snap=/tmp/bench-snap same=false
+			mkdir -p "$snap/root"
+			if "$VF" snapshot -o "$snap/s.tar.gz" >/dev/null 2>>"$ERRLOG" &&
+				tar -C "$snap/root" -xzf "$snap/s.tar.gz" &&
+				cmp -s <("$VF" --json list) <("$VF" --sysroot "$snap/root" --json list) &&
+				cmp -s <("$VF" list) <("$VF" --sysroot "$snap/root" list); then
+				same=true
 			fi
+			emit "parity.$n" "live list = list of its snapshot" "$n" "" "" "$same" \
+				"--json list and list, live vs --sysroot: identical: $same"
+			[ -z "${BENCH_SNAPSHOT:-}" ] || cp "$snap/s.tar.gz" "$out/scale-snapshot.tar.gz"
 		fi
 		[ "$1" = list ] || bench_bind "$n"
 	done
