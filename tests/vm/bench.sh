@@ -141,12 +141,15 @@ measure() {
 # measure_rr DEVICES RUNS "KEY|LABEL|WANT_RSS|CMD ARGS" ...: RUNS rounds, each
 # command once per round (words of CMD split on spaces)
 measure_rr() {
-	local devices=$1 runs=$2 i j t0 t1 key label want cmd rss
+	local devices=$1 runs=$2 i j jj t0 t1 key label want cmd rss
 	local -a argv
 	shift 2
 	local -a times=() oks=()
 	for ((i = 0; i < runs; i++)); do
-		for ((j = 1; j <= $#; j++)); do
+		# each round starts one command later: no command is always first
+		# (the first after another program pays for what that one evicted)
+		for ((jj = 0; jj < $#; jj++)); do
+			j=$(((i + jj) % $# + 1))
 			IFS='|' read -r key label want cmd <<<"${!j}"
 			read -ra argv <<<"$cmd"
 			t0=$(now_us)
