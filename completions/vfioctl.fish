@@ -139,11 +139,14 @@ complete -c vfioctl -n $g -a list -d 'List PCI devices with driver, IOMMU group 
 complete -c vfioctl -n $g -a show -d 'Show everything about one device and its upstream path'
 complete -c vfioctl -n $g -a groups -d 'List IOMMU groups; explain or predict the grouping'
 complete -c vfioctl -n $g -a check -d "Check whether a device's IOMMU group can be assigned to a VM"
+complete -c vfioctl -n $g -a bind -d "Bind devices' whole IOMMU groups to vfio-pci in one safe batch"
+complete -c vfioctl -n $g -a unbind -d 'Detach devices from their driver and keep them driverless'
+complete -c vfioctl -n $g -a restore -d 'Give devices back the driver they had before vfioctl moved them'
 complete -c vfioctl -n $g -a snapshot -d 'Save the sysfs/proc subset vfioctl reads as a tar.gz'
 complete -c vfioctl -n $g -a help -d 'Show the help'
 
 # Options every command accepts.
-set -l any '__vfioctl_using list show groups check snapshot'
+set -l any '__vfioctl_using list show groups check bind unbind restore snapshot'
 complete -c vfioctl -n $any -s j -l json -d 'Print JSON'
 complete -c vfioctl -n $any -s h -l help -d 'Show the help of the command'
 
@@ -167,6 +170,14 @@ complete -c vfioctl -n '__vfioctl_using groups' -a '(__vfioctl_devices)'
 # check DEVICE... | --group N
 complete -c vfioctl -n '__vfioctl_using check' -s g -l group -x -a '(__vfioctl_iommu_groups)' -d 'Check IOMMU group N'
 complete -c vfioctl -n '__vfioctl_using check; and not __fish_seen_argument -s g -l group' -a '(__vfioctl_devices)'
+
+# bind [--driver DRIVER] [--only] [--dry-run] [--force] DEVICE...
+complete -c vfioctl -n '__vfioctl_using bind' -s d -l driver -x -a 'vfio-pci (__vfioctl_drivers)' -d 'Bind to DRIVER (default vfio-pci)'
+complete -c vfioctl -n '__vfioctl_using bind' -s o -l only -d 'Only the named devices, not their whole groups'
+# unbind|restore [--dry-run] [--force] DEVICE...
+complete -c vfioctl -n '__vfioctl_using bind unbind restore' -s n -l dry-run -d 'Print the plan, change nothing'
+complete -c vfioctl -n '__vfioctl_using bind unbind restore' -s f -l force -d 'Go on despite devices in use'
+complete -c vfioctl -n '__vfioctl_using bind unbind restore' -a '(__vfioctl_devices)'
 
 # snapshot [--output FILE]
 complete -c vfioctl -n '__vfioctl_using snapshot' -s o -l output -r -F -d "Write to FILE ('-': stdout)"

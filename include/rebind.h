@@ -32,6 +32,7 @@ enum rebind_status {
 	RB_FAILED, /* this device's step failed */
 	RB_ROLLED_BACK, /* changed, then undone after a failure in the batch */
 	RB_LEFT, /* could not be undone: see message */
+	RB_REMOVED, /* the device left the bus during the batch */
 };
 
 struct rebind_item {
@@ -45,6 +46,14 @@ struct rebind_item {
 	int error; /* -errno of the failure, 0 */
 	char *message; /* why it failed / what is left; NULL */
 	bool requested; /* named by the user (not added by group expansion) */
+
+	/* Internal to the engine: the state to reach, and progress flags. */
+	char *want_driver, *want_override;
+	bool want_default; /* restore without a journal entry: the kernel's default match */
+	bool has_journal; /* an entry existed before this batch */
+	bool touched; /* at least one write was made */
+	bool got_bind_event;
+	int vf_count; /* PF: VFs enabled (a driver change destroys them) */
 };
 
 struct rebind_batch {
@@ -101,3 +110,10 @@ int rebind_journal_devices(char ***addrs);
 
 /* Root and live-host requirement for a mutating command (not for dry runs). */
 int rebind_require_root(const char *what, bool dry_run);
+
+/*
+ * The common tail of bind/unbind/restore (and other batch users): check,
+ * run, print (text or --json with "operation"), say what failed or is left.
+ * Returns what main() maps to the exit code.
+ */
+int rebind_execute(struct rebind_batch *b, struct topo *t, const char *operation);

@@ -21,8 +21,11 @@ struct vf_attrs {
 	int spoofchk; /* 0 off, 1 on; -1 */
 	int link_state; /* 0 auto, 1 enable, 2 disable (IFLA_VF_LINK_STATE_*); -1 */
 };
-#define VF_ATTRS_UNSET                                                                       \
-	{ .has_mac = false, .vlan = -1, .qos = -1, .trust = -1, .spoofchk = -1, .link_state = -1 }
+#define VF_ATTRS_UNSET                                                                \
+	{                                                                             \
+		.has_mac = false, .vlan = -1, .qos = -1, .trust = -1, .spoofchk = -1, \
+		.link_state = -1                                                      \
+	}
 
 struct sriov_set_req {
 	int numvfs;

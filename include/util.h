@@ -60,6 +60,8 @@ char *xasprintf(const char *fmt, ...) _printf_(1, 2);
 
 /* NULL-terminated string vectors. */
 void strv_push(char ***v, size_t *n, const char *s);
+/* Append s itself (malloc'd; the vector owns it afterwards). */
+void strv_consume(char ***v, size_t *n, char *s);
 void strv_free(char **v);
 
 /* Diagnostics: "vfioctl: <what>: <why>" on stderr. */

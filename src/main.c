@@ -18,6 +18,10 @@ static const struct command commands[] = {
 	{ "show", cmd_show, "show everything known about one device and its upstream path" },
 	{ "groups", cmd_groups, "list IOMMU groups; explain or predict the grouping" },
 	{ "check", cmd_check, "check whether a device's IOMMU group can be assigned to a VM" },
+	{ "bind", cmd_bind, "bind devices' whole IOMMU groups to vfio-pci in one safe batch" },
+	{ "unbind", cmd_unbind, "detach devices from their driver and keep them driverless" },
+	{ "restore", cmd_restore,
+	  "give devices back the driver they had before vfioctl moved them" },
 	{ "snapshot", cmd_snapshot, "save the sysfs/proc subset vfioctl reads as a tar.gz" },
 	{ "help", cmd_help, "show this help" },
 };

@@ -61,11 +61,16 @@ char *xasprintf(const char *fmt, ...)
 	return s;
 }
 
-void strv_push(char ***v, size_t *n, const char *s)
+void strv_consume(char ***v, size_t *n, char *s)
 {
 	*v = xrealloc(*v, (*n + 2) * sizeof(char *));
-	(*v)[(*n)++] = xstrdup(s);
+	(*v)[(*n)++] = s;
 	(*v)[*n] = NULL;
+}
+
+void strv_push(char ***v, size_t *n, const char *s)
+{
+	strv_consume(v, n, xstrdup(s));
 }
 
 void strv_free(char **v)

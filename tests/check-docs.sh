@@ -143,7 +143,11 @@ printf '%s\n' "${COMMANDS[@]}" | grep -qx groups && CASES+=("vfioctl --sysroot $
 for c in "${COMMANDS[@]}"; do
 	case " ${CMD_OPTS[$c]} " in *" --group "*) CASES+=("vfioctl -s $ROOT $c --group |42") ;; esac
 	case " ${CMD_OPTS[$c]} " in *" --class "*) CASES+=("vfioctl $c --class net,st|net,storage") ;; esac
-	case " ${CMD_OPTS[$c]} " in *" --driver "*) CASES+=("vfioctl -s $ROOT $c --driver |none vfio-pci") ;; esac
+	# list --driver filters ("none": driverless); bind --driver is a target
+	case "$c: ${CMD_OPTS[$c]} " in
+	list:*" --driver "*) CASES+=("vfioctl -s $ROOT $c --driver |none vfio-pci") ;;
+	*" --driver "*) CASES+=("vfioctl -s $ROOT $c --driver |vfio-pci") ;;
+	esac
 	case " ${CMD_OPTS[$c]} " in *" --acs-override "*) CASES+=("vfioctl $c --acs-override=|downstream multifunction") ;; esac
 done
 nopts=${#GLOBAL_OPTS[@]}
@@ -294,6 +298,13 @@ if command -v jq >/dev/null; then
 		has_cmd groups && v groups --explain # the keys of groups, and more
 		if has_cmd check && [ -n "$addrs" ]; then
 			v check $addrs
+		fi
+		# batch commands: their plans (--dry-run works on a snapshot)
+		local eps
+		eps=$(jq -r '.devices[] | select(.class | startswith("0604") | not) | .address' \
+			"$d.list" 2>/dev/null)
+		if has_cmd bind && [ -n "$eps" ]; then
+			v bind --dry-run --force $eps
 		fi
 		[ "$first" = 1 ] && v snapshot -o "$d.tar.gz"
 	}

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vfioctl bind: move whole IOMMU groups to vfio-pci (or another driver) in
+ * one batch. JSON (see vfioctl(8), JSON OUTPUT):
+ *   { "operation": "bind", "dry_run": bool,
+ *     "status": "ok" | "planned" | "refused" | "rolled-back" | "partial",
+ *     "devices": [ { "address", "group": int|null, "requested": bool,
+ *                    "before": {"driver","override"}, "after": {"driver","override"},
+ *                    "status": "planned"|"unchanged"|"done"|"failed"|"rolled-back"|"left",
+ *                    "error": string|null } ],
+ *     "blockers": [string], "warnings": [string] }
+ */
+#include <getopt.h>
+
+#include "rebind.h"
+#include "topo.h"
+#include "util.h"
+#include "vfioctl.h"
+
+static void bind_help(FILE *f)
+{
+	fputs("Usage: vfioctl bind [--driver DRIVER] [--only] [--dry-run] [--force] DEVICE...\n"
+	      "\n"
+	      "Bind every endpoint of each DEVICE's IOMMU group to DRIVER (default vfio-pci)\n"
+	      "in one batch: by address with driver_override (never new_id), verified, and\n"
+	      "undone as a whole if any device fails. Bridges are never touched. Refuses\n"
+	      "devices in use (interface up with addresses, mounted disks, a VM holding the\n"
+	      "group, the boot VGA console) unless --force. 'vfioctl restore' undoes it.\n"
+	      "\n"
+	      "  -d, --driver DRIVER  bind to DRIVER (default vfio-pci)\n"
+	      "  -o, --only           bind only the named devices, not their whole groups\n"
+	      "  -n, --dry-run        print the plan, change nothing\n"
+	      "  -f, --force          go on despite devices in use\n"
+	      "  -j, --json           print JSON\n"
+	      "  -h, --help           show this help\n",
+	      f);
+}
+
+int cmd_bind(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "driver", required_argument, NULL, 'd' },
+		{ "only", no_argument, NULL, 'o' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "force", no_argument, NULL, 'f' },
+		COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_topo_ struct topo *t = NULL;
+	_cleanup_rebind_batch_ struct rebind_batch *b = NULL;
+	const char *driver = "vfio-pci";
+	bool only = false, dry_run = false, force = false;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "d:onf" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			driver = optarg;
+			break;
+		case 'o':
+			only = true;
+			break;
+		case 'n':
+			dry_run = true;
+			break;
+		case 'f':
+			force = true;
+			break;
+		case 'j':
+			opts.json = true;
+			break;
+		case 'h':
+			bind_help(stdout);
+			return 0;
+		default:
+			bind_help(stderr);
+			return -E_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		log_error("bind: no DEVICE given");
+		bind_help(stderr);
+		return -E_USAGE;
+	}
+	r = rebind_require_root("bind", dry_run);
+	if (r < 0)
+		return r;
+	r = topo_scan_reported(&t, TOPO_SCAN_CONFIG | TOPO_SCAN_LINKS);
+	if (r < 0)
+		return r;
+
+	b = rebind_batch_new(dry_run, force);
+	for (int i = optind; i < argc; i++) {
+		struct topo_dev *d;
+		char *others = NULL;
+
+		r = topo_resolve(t, argv[i], &d);
+		if (r < 0)
+			return report_resolve_error(argv[i], r);
+		r = rebind_add(b, d, REBIND_BIND, driver);
+		if (r < 0)
+			return r;
+		b->items[b->n - 1].requested = true;
+		if (d->iommu_group < 0)
+			continue;
+		for (size_t j = 0; j < t->n; j++) {
+			struct topo_dev *m = &t->devs[j];
+
+			if (m == d || m->iommu_group != d->iommu_group || topo_is_bridge(m))
+				continue;
+			if (!only) {
+				r = rebind_add(b, m, REBIND_BIND, driver);
+				if (r < 0)
+					return r;
+			} else if (!streq(m->driver, driver)) {
+				char *s = xasprintf("%s%s%s (%s)", others ? others : "",
+						    others ? ", " : "", m->addr,
+						    m->driver ? m->driver : "no driver");
+
+				free(others);
+				others = s;
+			}
+		}
+		if (others) {
+			strv_consume(
+				&b->warnings, &b->n_warnings,
+				xasprintf("--only: IOMMU group %d of %s is not viable for a VM "
+					  "while %s stay%s",
+					  d->iommu_group, d->addr, others,
+					  strchr(others, ',') ? "" : "s"));
+			free(others);
+		}
+	}
+	return rebind_execute(b, t, "bind");
+}

@@ -1,0 +1,1062 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The batch engine: plan, check, journal, apply, verify, roll back.
+ *
+ * Devices move by address only (driver_override, unbind, drivers_probe or the
+ * original driver's bind), never with new_id, so identical cards elsewhere
+ * are never grabbed. The journal (/run/vfioctl/journal.json) is written and
+ * fsynced before the first write; it keeps each device's original driver and
+ * override until `restore` gives them back, so a batch killed at any point
+ * can be undone.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <libkmod.h>
+#include <libudev.h>
+
+#include "inuse.h"
+#include "output.h"
+#include "rebind.h"
+#include "sysfs.h"
+#include "topo.h"
+#include "util.h"
+#include "vfioctl.h"
+
+#define JOURNAL_DIR "/run/vfioctl"
+#define JOURNAL_PATH JOURNAL_DIR "/journal.json"
+#define LOCK_PATH JOURNAL_DIR "/lock"
+#define EVENT_TIMEOUT_MS 10000 /* per batch, restarted by every event seen */
+#define MAX_WORKERS 8
+
+static const char *const status_names[] = {
+	[RB_PLANNED] = "planned", [RB_UNCHANGED] = "unchanged",	    [RB_DONE] = "done",
+	[RB_FAILED] = "failed",	  [RB_ROLLED_BACK] = "rolled-back", [RB_LEFT] = "left",
+	[RB_REMOVED] = "removed",
+};
+
+#define GONE_MESSAGE "the device is gone from the bus (removed or hot-unplugged)"
+
+static bool item_gone(const struct rebind_item *it)
+{
+	return it->error == -ENODEV;
+}
+
+struct rebind_batch *rebind_batch_new(bool dry_run, bool force)
+{
+	struct rebind_batch *b = xcalloc(1, sizeof(*b));
+
+	b->dry_run = dry_run;
+	b->force = force;
+	return b;
+}
+
+static void item_clear(struct rebind_item *it)
+{
+	free(it->target);
+	free(it->before_driver);
+	free(it->before_override);
+	free(it->after_driver);
+	free(it->after_override);
+	free(it->message);
+	free(it->want_driver);
+	free(it->want_override);
+}
+
+void rebind_batch_free(struct rebind_batch *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		item_clear(&b->items[i]);
+	free(b->items);
+	strv_free(b->blockers);
+	strv_free(b->warnings);
+	free(b);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static bool str_eq_null(const char *a, const char *b)
+{
+	return (!a && !b) || streq(a, b);
+}
+
+/* Driver names come from users and the journal and become path components. */
+static bool driver_name_valid(const char *s)
+{
+	if (!s || !*s || strlen(s) > 64 || streq(s, ".") || streq(s, ".."))
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!(('a' <= *p && *p <= 'z') || ('A' <= *p && *p <= 'Z') ||
+		      ('0' <= *p && *p <= '9') || *p == '_' || *p == '-' || *p == '.'))
+			return false;
+	return true;
+}
+
+int rebind_add(struct rebind_batch *b, const struct topo_dev *d, enum rebind_op op,
+	       const char *target)
+{
+	struct rebind_item *it;
+
+	if (topo_is_bridge(d)) {
+		log_error("%s: a PCI bridge: vfioctl never rebinds bridges", d->addr);
+		return -E_USAGE;
+	}
+	if (op == REBIND_BIND && !driver_name_valid(target)) {
+		log_error("%s: not a valid driver name", target ? target : "(none)");
+		return -E_USAGE;
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		if (!streq(b->items[i].addr, d->addr))
+			continue;
+		if (b->items[i].op != op || !str_eq_null(b->items[i].target, target)) {
+			log_error("%s: asked for twice with different targets", d->addr);
+			return -E_USAGE;
+		}
+		return 0;
+	}
+	b->items = xrealloc(b->items, (b->n + 1) * sizeof(*it));
+	it = &b->items[b->n++];
+	*it = (struct rebind_item){ .op = op, .iommu_group = d->iommu_group };
+	snprintf(it->addr, sizeof(it->addr), "%s", d->addr);
+	it->target = dup_or_null(target);
+	it->before_driver = dup_or_null(d->driver);
+	it->before_override = dup_or_null(d->driver_override);
+	it->vf_count = d->sriov_pf && d->sriov_numvfs > 0 ? d->sriov_numvfs : 0;
+	return 0;
+}
+
+/* --- journal ------------------------------------------------------------- */
+
+static json_t *journal_load(void)
+{
+	_cleanup_free_ char *p = sysfs_resolve(JOURNAL_PATH);
+	json_error_t err;
+	json_t *j = json_load_file(p, 0, &err);
+
+	if (!j || !json_is_object(json_object_get(j, "devices"))) {
+		if (j || access(p, F_OK) == 0)
+			log_warn("%s: unreadable journal (%s); starting a new one", JOURNAL_PATH,
+				 err.text);
+		json_decref(j);
+		j = json_pack("{s:i, s:{}}", "version", 1, "devices");
+	}
+	return j;
+}
+
+static int mkdir_run(void)
+{
+	_cleanup_free_ char *p = sysfs_resolve(JOURNAL_DIR);
+
+	if (mkdir(p, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Atomic replace: temp file, fsync, rename, fsync the directory. */
+static int journal_save(json_t *j)
+{
+	_cleanup_free_ char *p = sysfs_resolve(JOURNAL_PATH);
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", p, (int)getpid());
+	_cleanup_free_ char *dir = sysfs_resolve(JOURNAL_DIR);
+	_cleanup_free_ char *text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+	_cleanup_close_ int fd = -1, dfd = -1;
+	size_t len = strlen(text);
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1 || fsync(fd) < 0) {
+		int r = -errno;
+
+		unlink(tmp);
+		return r ? r : -EIO;
+	}
+	if (rename(tmp, p) < 0) {
+		int r = -errno;
+
+		unlink(tmp);
+		return r;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0)
+		fsync(dfd);
+	return 0;
+}
+
+int rebind_journal_devices(char ***addrs)
+{
+	_cleanup_json_ json_t *j = journal_load();
+	json_t *devs = json_object_get(j, "devices");
+	const char *key;
+	json_t *v;
+	size_t n = 0;
+
+	*addrs = NULL;
+	json_object_foreach (devs, key, v) {
+		char norm[16];
+		bool is_short;
+
+		if (pci_addr_parse(key, norm, &is_short) == 0 && !is_short)
+			strv_push(addrs, &n, norm);
+	}
+	return 0;
+}
+
+/* --- locking ------------------------------------------------------------- */
+
+static int lock_take(void)
+{
+	_cleanup_free_ char *p = sysfs_resolve(LOCK_PATH);
+	char pid[32];
+	int fd, r;
+
+	r = mkdir_run();
+	if (r < 0) {
+		log_error("%s: %s", JOURNAL_DIR, strerror(-r));
+		return r;
+	}
+	fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		r = -errno;
+		log_error("%s: %s", LOCK_PATH, strerror(errno));
+		return r;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		char other[32] = "";
+		ssize_t n = pread(fd, other, sizeof(other) - 1, 0);
+
+		other[n > 0 ? n : 0] = '\0';
+		other[strcspn(other, "\n")] = '\0';
+		log_error("%s: another vfioctl%s%s is changing devices; try again when it is done",
+			  LOCK_PATH, *other ? " PID " : "", other);
+		close(fd);
+		return -EBUSY;
+	}
+	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, strlen(pid), 0) < 0)
+		log_debug("%s: %s", LOCK_PATH, strerror(errno));
+	return fd; /* held until exit */
+}
+
+/* --- sysfs writes -------------------------------------------------------- */
+
+/* Write raw bytes: "\n" clears driver_override (an empty write never reaches the kernel). */
+static int write_attr(const char *host_path, const char *value)
+{
+	int r = sysfs_write(host_path, value);
+
+	log_debug("write %s <- %s: %s", host_path, streq(value, "\n") ? "\\n" : value,
+		  r < 0 ? strerror(-r) : "ok");
+	return r;
+}
+
+static int read_state(const char *addr, char **driver, char **override)
+{
+	_cleanup_free_ char *base = xasprintf("/sys/bus/pci/devices/%s", addr);
+	_cleanup_free_ char *drv = xasprintf("%s/driver", base);
+	_cleanup_free_ char *ovr = xasprintf("%s/driver_override", base);
+
+	*driver = *override = NULL;
+	if (!sysfs_exists(base))
+		return -ENODEV;
+	if (sysfs_link_name(drv, driver) < 0)
+		*driver = NULL;
+	if (sysfs_read(ovr, override) == 0 && (streq(*override, "(null)") || !**override)) {
+		free(*override);
+		*override = NULL;
+	}
+	return 0;
+}
+
+/*
+ * Move one device to (driver, override). explicit_bind: bind through the
+ * driver's own bind file (restoring an original driver that may not be the
+ * default match); otherwise drivers_probe. default_match: clear the override
+ * and let the kernel choose. Returns 0 or -errno with *why set.
+ */
+static int move_device(const char *addr, const char *driver, const char *override,
+		       bool explicit_bind, bool default_match, char **why)
+{
+	_cleanup_free_ char *cur_driver = NULL, *cur_override = NULL;
+	_cleanup_free_ char *ovr_path = xasprintf("/sys/bus/pci/devices/%s/driver_override", addr);
+	int r;
+
+	r = read_state(addr, &cur_driver, &cur_override);
+	if (r < 0) {
+		*why = xstrdup(GONE_MESSAGE);
+		return r;
+	}
+	if (!str_eq_null(cur_override, override)) {
+		r = write_attr(ovr_path, override ? override : "\n");
+		if (r < 0) {
+			*why = xasprintf("setting driver_override: %s", strerror(-r));
+			return r;
+		}
+	}
+	if (cur_driver && (default_match || !streq(cur_driver, driver))) {
+		_cleanup_free_ char *unbind = NULL;
+
+		if (default_match && !cur_override)
+			return 0; /* already on the kernel's choice */
+		unbind = xasprintf("/sys/bus/pci/drivers/%s/unbind", cur_driver);
+		r = write_attr(unbind, addr);
+		if (r < 0) {
+			*why = xasprintf("unbinding from %s: %s", cur_driver, strerror(-r));
+			return r;
+		}
+	} else if (cur_driver) {
+		return 0; /* already on the wanted driver */
+	}
+	if (!driver && !default_match)
+		return 0;
+	if (explicit_bind && driver) {
+		_cleanup_free_ char *bind = xasprintf("/sys/bus/pci/drivers/%s/bind", driver);
+
+		r = write_attr(bind, addr);
+		if (r < 0) {
+			*why = xasprintf("binding to %s: %s", driver, strerror(-r));
+			return r;
+		}
+		return 0;
+	}
+	/* drivers_probe reports success even when no driver binds: verified later */
+	r = write_attr("/sys/bus/pci/drivers_probe", addr);
+	if (r < 0) {
+		*why = xasprintf("drivers_probe: %s", strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+/* --- modules ------------------------------------------------------------- */
+
+static bool driver_present(const char *name)
+{
+	_cleanup_free_ char *p = xasprintf("/sys/bus/pci/drivers/%s", name);
+
+	return sysfs_exists(p);
+}
+
+/* Load a driver's module (or a device's modalias) through libkmod. */
+static int load_module(const char *name_or_alias)
+{
+	struct kmod_ctx *ctx = kmod_new(NULL, NULL);
+	struct kmod_list *list = NULL, *l;
+	int r, loaded = 0;
+
+	if (!ctx)
+		return -ENOMEM;
+	r = kmod_module_new_from_lookup(ctx, name_or_alias, &list);
+	if (r < 0 || !list) {
+		kmod_unref(ctx);
+		return r < 0 ? r : -ENOENT;
+	}
+	kmod_list_foreach(l, list)
+	{
+		struct kmod_module *m = kmod_module_get_module(l);
+
+		r = kmod_module_probe_insert_module(m, 0, NULL, NULL, NULL, NULL);
+		if (r >= 0)
+			loaded++;
+		else
+			log_debug("modprobe %s: %s", kmod_module_get_name(m), strerror(-r));
+		kmod_module_unref(m);
+	}
+	kmod_module_unref_list(list);
+	kmod_unref(ctx);
+	return loaded ? 0 : -ENOENT;
+}
+
+static int ensure_driver(const char *name)
+{
+	if (driver_present(name))
+		return 0;
+	if (!sysfs_live())
+		return -ENOENT;
+	load_module(name);
+	if (!driver_present(name)) {
+		log_error("%s: no such PCI driver, and no module of that name could be loaded",
+			  name);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* --- planning ------------------------------------------------------------ */
+
+static void item_plan(struct rebind_item *it, json_t *journal)
+{
+	json_t *entry = json_object_get(json_object_get(journal, "devices"), it->addr);
+
+	it->has_journal = entry != NULL;
+	switch (it->op) {
+	case REBIND_BIND:
+		it->want_driver = xstrdup(it->target);
+		it->want_override = xstrdup(it->target);
+		break;
+	case REBIND_UNBIND:
+		it->want_override = xstrdup("none");
+		break;
+	case REBIND_RESTORE:
+		if (entry) {
+			const char *drv = json_string_value(json_object_get(entry, "driver"));
+			const char *ovr = json_string_value(json_object_get(entry, "override"));
+
+			it->want_driver = driver_name_valid(drv) ? xstrdup(drv) : NULL;
+			it->want_override = ovr && *ovr ? xstrdup(ovr) : NULL;
+		} else {
+			it->want_default = true;
+		}
+		break;
+	}
+}
+
+static bool item_unchanged(const struct rebind_item *it)
+{
+	if (it->want_default)
+		return it->before_driver && !it->before_override;
+	return str_eq_null(it->before_driver, it->want_driver) &&
+	       str_eq_null(it->before_override, it->want_override);
+}
+
+static void plan_all(struct rebind_batch *b)
+{
+	_cleanup_json_ json_t *j = journal_load();
+
+	for (size_t i = 0; i < b->n; i++) {
+		struct rebind_item *it = &b->items[i];
+
+		if (it->want_driver || it->want_override || it->want_default)
+			continue; /* planned already */
+		item_plan(it, j);
+		it->status = item_unchanged(it) ? RB_UNCHANGED : RB_PLANNED;
+		/* predicted end state */
+		it->after_driver =
+			dup_or_null(it->want_default ? it->before_driver : it->want_driver);
+		it->after_override = dup_or_null(it->want_override);
+	}
+}
+
+/* --- checks -------------------------------------------------------------- */
+
+int rebind_check(struct rebind_batch *b, struct topo *t)
+{
+	_cleanup_inuse_ctx_ struct inuse_ctx *c = inuse_ctx_new();
+	bool vfio_noiommu = false;
+	_cleanup_free_ char *noiommu = NULL;
+
+	plan_all(b);
+	if (sysfs_read("/sys/module/vfio/parameters/enable_unsafe_noiommu_mode", &noiommu) == 0)
+		vfio_noiommu = streq(noiommu, "Y") || streq(noiommu, "1");
+	for (size_t i = 0; i < b->n; i++) {
+		struct rebind_item *it = &b->items[i];
+		const struct topo_dev *d = topo_find(t, it->addr);
+
+		if (it->status == RB_UNCHANGED || !d)
+			continue;
+		inuse_check(c, d, &b->blockers, &b->n_blockers, &b->warnings, &b->n_warnings);
+		if (it->vf_count > 0 && !str_eq_null(it->before_driver, it->want_driver))
+			strv_consume(
+				&b->blockers, &b->n_blockers,
+				xasprintf("%s has %d SR-IOV VFs enabled; taking %s away from it "
+					  "destroys them: remove them first (vfioctl sriov set "
+					  "%s --vfs 0)",
+					  it->addr, it->vf_count, it->before_driver ?: "its driver",
+					  it->addr));
+		if (streq(it->want_driver, "vfio-pci") && it->iommu_group < 0) {
+			if (vfio_noiommu)
+				strv_consume(&b->warnings, &b->n_warnings,
+					     xasprintf("%s has no IOMMU group: vfio-pci will use "
+						       "unsafe no-IOMMU mode (no DMA isolation)",
+						       it->addr));
+			else
+				strv_consume(
+					&b->blockers, &b->n_blockers,
+					xasprintf("%s has no IOMMU group (the IOMMU is off): "
+						  "vfio-pci cannot take it; see vfioctl doctor",
+						  it->addr));
+		}
+	}
+	if (!sysfs_live())
+		strv_push(
+			&b->warnings, &b->n_warnings,
+			"a snapshot: open VFIO files, addresses and routes are only checked on the "
+			"live host");
+	if (b->n_blockers && !b->force)
+		return -E_REFUSED;
+	return 0;
+}
+
+/* --- apply --------------------------------------------------------------- */
+
+struct worker_ctx {
+	struct rebind_batch *b;
+	atomic_size_t next;
+	atomic_size_t done;
+	size_t total;
+	bool progress;
+	pthread_mutex_t lock;
+	bool rollback;
+};
+
+static void item_apply(struct rebind_item *it, bool rollback)
+{
+	char *why = NULL;
+	int r;
+
+	if (rollback)
+		r = move_device(it->addr, it->before_driver, it->before_override,
+				it->before_driver != NULL, false, &why);
+	else
+		r = move_device(it->addr, it->want_driver, it->want_override,
+				it->op == REBIND_RESTORE && !it->want_default, it->want_default,
+				&why);
+	it->touched = true;
+	if (r < 0) {
+		it->error = r;
+		free(it->message);
+		it->message = why;
+		it->status = r == -ENODEV ? RB_REMOVED : rollback ? RB_LEFT : RB_FAILED;
+	} else {
+		free(why);
+	}
+}
+
+static void progress_tick(struct worker_ctx *w)
+{
+	size_t done = atomic_fetch_add(&w->done, 1) + 1;
+
+	if (!w->progress)
+		return;
+	pthread_mutex_lock(&w->lock);
+	fprintf(stderr, "\rvfioctl: %s %zu/%zu devices", w->rollback ? "rolling back" : "moving",
+		done, w->total);
+	if (done == w->total)
+		fputc('\n', stderr);
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void *worker(void *arg)
+{
+	struct worker_ctx *w = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&w->next, 1)) < w->b->n) {
+		struct rebind_item *it = &w->b->items[i];
+
+		if (it->status != RB_PLANNED)
+			continue;
+		item_apply(it, false);
+		progress_tick(w);
+	}
+	return NULL;
+}
+
+/* Test hook: stop ourselves after N devices (tests kill or fault us there). */
+static long fault_stop_after(void)
+{
+	const char *s = getenv("VFIOCTL_FAULT_STOP_AFTER");
+
+	return s && *s ? strtol(s, NULL, 10) : -1;
+}
+
+static void apply_all(struct rebind_batch *b, size_t total)
+{
+	struct worker_ctx w = { .b = b, .total = total, .lock = PTHREAD_MUTEX_INITIALIZER };
+	long stop_after = fault_stop_after();
+	size_t nworkers = total < MAX_WORKERS ? total : MAX_WORKERS;
+	pthread_t threads[MAX_WORKERS];
+	size_t started = 0;
+
+	w.progress = isatty(STDERR_FILENO) && total >= 16; /* small batches are instant */
+	if (stop_after >= 0 || nworkers <= 1) {
+		long n = 0;
+
+		for (size_t i = 0; i < b->n; i++) {
+			if (b->items[i].status != RB_PLANNED)
+				continue;
+			if (n++ == stop_after)
+				raise(SIGSTOP);
+			item_apply(&b->items[i], false);
+			progress_tick(&w);
+		}
+		return;
+	}
+	/* the kernel serialises probing per device, not per batch */
+	for (size_t i = 0; i < nworkers; i++)
+		if (pthread_create(&threads[started], NULL, worker, &w) == 0)
+			started++;
+	if (!started)
+		worker(&w);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+}
+
+struct event_waiter {
+	struct udev *udev;
+	struct udev_monitor *mon;
+};
+
+static void waiter_close(struct event_waiter *ew)
+{
+	if (ew->mon)
+		udev_monitor_unref(ew->mon);
+	if (ew->udev)
+		udev_unref(ew->udev);
+}
+
+/*
+ * Listen before the writes: the "udev" source delivers an event after udev
+ * has processed it (device nodes and permissions are in place); without a
+ * running udevd the kernel's own events are all there is.
+ */
+static void waiter_open(struct event_waiter *ew)
+{
+	struct udev_queue *q;
+	bool udevd;
+
+	*ew = (struct event_waiter){ 0 };
+	if (!sysfs_live())
+		return;
+	ew->udev = udev_new();
+	if (!ew->udev)
+		return;
+	q = udev_queue_new(ew->udev);
+	udevd = q && udev_queue_get_udev_is_active(q);
+	if (q)
+		udev_queue_unref(q);
+	ew->mon = udev_monitor_new_from_netlink(ew->udev, udevd ? "udev" : "kernel");
+	if (!ew->mon)
+		return;
+	udev_monitor_set_receive_buffer_size(ew->mon, 16 * 1024 * 1024);
+	if (udev_monitor_filter_add_match_subsystem_devtype(ew->mon, "pci", NULL) < 0 ||
+	    udev_monitor_enable_receiving(ew->mon) < 0) {
+		udev_monitor_unref(ew->mon);
+		ew->mon = NULL;
+	}
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Expecting a bind event: the item should end up on a driver. */
+static bool expects_bind(const struct rebind_item *it, bool rollback)
+{
+	if (!it->touched || it->error)
+		return false;
+	if (rollback)
+		return it->before_driver != NULL;
+	return it->want_driver != NULL || it->want_default;
+}
+
+static void wait_events(struct event_waiter *ew, struct rebind_batch *b, bool rollback)
+{
+	long long deadline = now_ms() + EVENT_TIMEOUT_MS;
+	size_t pending = 0;
+
+	if (!ew->mon)
+		return;
+	for (size_t i = 0; i < b->n; i++) {
+		b->items[i].got_bind_event = false;
+		if (expects_bind(&b->items[i], rollback)) {
+			/* already bound before our write returned: the event is queued */
+			pending++;
+		}
+	}
+	while (pending > 0) {
+		struct pollfd pfd = { .fd = udev_monitor_get_fd(ew->mon), .events = POLLIN };
+		long long left = deadline - now_ms();
+		struct udev_device *dev;
+		int r;
+
+		if (left <= 0)
+			break;
+		r = poll(&pfd, 1, (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		dev = udev_monitor_receive_device(ew->mon);
+		if (!dev)
+			continue;
+		if (streq(udev_device_get_action(dev), "bind")) {
+			const char *name = udev_device_get_sysname(dev);
+
+			for (size_t i = 0; i < b->n; i++) {
+				struct rebind_item *it = &b->items[i];
+
+				if (streq(it->addr, name) && !it->got_bind_event &&
+				    expects_bind(it, rollback)) {
+					it->got_bind_event = true;
+					pending--;
+					deadline = now_ms() + EVENT_TIMEOUT_MS;
+				}
+			}
+		}
+		udev_device_unref(dev);
+	}
+	if (pending)
+		log_debug("%zu bind event(s) not seen within %d ms; checking the driver links",
+			  pending, EVENT_TIMEOUT_MS);
+}
+
+static bool vfio_node_present(int group)
+{
+	char p[64], q[64];
+
+	snprintf(p, sizeof(p), "/dev/vfio/%d", group);
+	snprintf(q, sizeof(q), "/dev/vfio/noiommu-%d", group);
+	return sysfs_exists(p) || sysfs_exists(q);
+}
+
+/* Compare the driver link (the only proof) with what was wanted. */
+static void verify_item(struct rebind_item *it, bool rollback)
+{
+	_cleanup_free_ char *drv = NULL, *ovr = NULL;
+	const char *want = rollback ? it->before_driver : it->want_driver;
+	int r;
+
+	if (!it->touched || (rollback ? it->status == RB_LEFT : it->status == RB_FAILED))
+		return;
+	r = read_state(it->addr, &drv, &ovr);
+	free(it->after_driver);
+	free(it->after_override);
+	it->after_driver = dup_or_null(drv);
+	it->after_override = dup_or_null(ovr);
+	if (r < 0) {
+		it->error = r;
+		free(it->message);
+		it->message = xstrdup(GONE_MESSAGE);
+		it->status = RB_REMOVED;
+		return;
+	}
+	if (!rollback && it->want_default) {
+		it->status = RB_DONE;
+		return;
+	}
+	if (!str_eq_null(drv, want)) {
+		it->error = -EIO;
+		free(it->message);
+		it->message = want ? xasprintf("%s did not bind (driver is %s; see dmesg)", want,
+					       drv ? drv : "none")
+				   : xasprintf("still bound to %s", drv);
+		it->status = rollback ? RB_LEFT : RB_FAILED;
+		return;
+	}
+	if (!rollback && streq(want, "vfio-pci") && it->iommu_group >= 0 &&
+	    !vfio_node_present(it->iommu_group)) {
+		it->error = -ENOENT;
+		free(it->message);
+		it->message = xasprintf("bound to vfio-pci but /dev/vfio/%d did not appear",
+					it->iommu_group);
+		it->status = RB_FAILED;
+		return;
+	}
+	it->status = rollback ? RB_ROLLED_BACK : RB_DONE;
+}
+
+static void journal_record(json_t *j, const struct rebind_item *it)
+{
+	json_t *devs = json_object_get(j, "devices");
+
+	if (json_object_get(devs, it->addr))
+		return; /* keep the first original state */
+	json_object_set_new(devs, it->addr,
+			    json_pack("{s:o, s:o, s:o, s:i}", "driver",
+				      json_string_or_null(it->before_driver), "override",
+				      json_string_or_null(it->before_override), "to",
+				      json_string_or_null(it->want_driver), "pid", (int)getpid()));
+}
+
+int rebind_run(struct rebind_batch *b)
+{
+	_cleanup_close_ int lock_fd = -1;
+	_cleanup_json_ json_t *journal = NULL;
+	struct event_waiter ew;
+	size_t todo = 0, failed = 0, left = 0;
+	int r;
+
+	plan_all(b);
+	for (size_t i = 0; i < b->n; i++)
+		if (b->items[i].status == RB_PLANNED)
+			todo++;
+	if (b->dry_run)
+		return 0;
+
+	lock_fd = lock_take();
+	if (lock_fd < 0)
+		return lock_fd == -EBUSY ? -E_REFUSED : lock_fd;
+	/* the state may have moved since the scan; re-read it under the lock */
+	for (size_t i = 0; i < b->n; i++) {
+		struct rebind_item *it = &b->items[i];
+		_cleanup_free_ char *drv = NULL, *ovr = NULL;
+
+		if (read_state(it->addr, &drv, &ovr) < 0)
+			continue; /* reported when applied */
+		if (!str_eq_null(drv, it->before_driver) ||
+		    !str_eq_null(ovr, it->before_override)) {
+			log_error(
+				"%s: changed while planning (driver %s); nothing was changed, run "
+				"again",
+				it->addr, drv ? drv : "none");
+			return -E_REFUSED;
+		}
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		const char *drv = b->items[i].want_driver;
+
+		if (b->items[i].status != RB_PLANNED || !drv || b->items[i].op == REBIND_RESTORE)
+			continue;
+		r = ensure_driver(drv);
+		if (r < 0)
+			return -E_REFUSED;
+	}
+
+	journal = journal_load();
+	for (size_t i = 0; i < b->n; i++)
+		if (b->items[i].status == RB_PLANNED && b->items[i].op != REBIND_RESTORE)
+			journal_record(journal, &b->items[i]);
+	if (todo) {
+		r = journal_save(journal);
+		if (r < 0) {
+			log_error("%s: %s; nothing was changed", JOURNAL_PATH, strerror(-r));
+			return -E_REFUSED;
+		}
+	}
+
+	waiter_open(&ew);
+	apply_all(b, todo);
+	wait_events(&ew, b, false);
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->items[i].status == RB_PLANNED)
+			verify_item(&b->items[i], false);
+		if (b->items[i].status == RB_FAILED || b->items[i].status == RB_REMOVED)
+			failed++;
+	}
+
+	if (failed) {
+		/* undo everything this batch touched, newest first */
+		for (size_t i = b->n; i-- > 0;) {
+			struct rebind_item *it = &b->items[i];
+
+			if (!it->touched || item_gone(it))
+				continue;
+			it->error = 0;
+			item_apply(it, true);
+		}
+		wait_events(&ew, b, true);
+		for (size_t i = 0; i < b->n; i++) {
+			struct rebind_item *it = &b->items[i];
+
+			if (it->touched && it->status != RB_LEFT && it->status != RB_REMOVED)
+				verify_item(it, true);
+		}
+	}
+	waiter_close(&ew);
+
+	/* the journal now keeps only what is still moved */
+	for (size_t i = 0; i < b->n; i++) {
+		struct rebind_item *it = &b->items[i];
+		json_t *devs = json_object_get(journal, "devices");
+		if (it->status == RB_LEFT)
+			left++;
+		if (it->status == RB_REMOVED) {
+			/* a re-added device starts afresh with its default driver */
+			json_object_del(devs, it->addr);
+			free(it->after_driver);
+			free(it->after_override);
+			it->after_driver = it->after_override = NULL;
+			if (!failed)
+				failed++;
+		} else if (it->op == REBIND_RESTORE &&
+			   (it->status == RB_DONE || it->status == RB_UNCHANGED)) {
+			json_object_del(devs, it->addr);
+		} else if (it->status == RB_ROLLED_BACK && !it->has_journal) {
+			json_object_del(devs, it->addr);
+		} else if (it->status == RB_DONE || it->status == RB_LEFT) {
+			json_t *e = json_object_get(devs, it->addr);
+
+			if (e)
+				json_object_set_new(e, "state", json_string("moved"));
+		}
+	}
+	r = journal_save(journal);
+	if (r < 0)
+		log_warn("%s: %s", JOURNAL_PATH, strerror(-r));
+	if (left)
+		return -E_PARTIAL;
+	return failed ? -E_REFUSED : 0;
+}
+
+/* --- output -------------------------------------------------------------- */
+
+static json_t *state_json(const char *driver, const char *override)
+{
+	return json_pack("{s:o, s:o}", "driver", json_string_or_null(driver), "override",
+			 json_string_or_null(override));
+}
+
+static const char *batch_status(const struct rebind_batch *b, int *nleft)
+{
+	bool failed = false, left = false;
+
+	for (size_t i = 0; i < b->n; i++) {
+		failed |= b->items[i].status == RB_FAILED || b->items[i].status == RB_ROLLED_BACK ||
+			  b->items[i].status == RB_REMOVED;
+		left |= b->items[i].status == RB_LEFT;
+		if (b->items[i].status == RB_LEFT && nleft)
+			(*nleft)++;
+	}
+	if (left)
+		return "partial";
+	if (failed)
+		return "rolled-back";
+	if (b->n_blockers && !b->force)
+		return "refused";
+	return b->dry_run ? "planned" : "ok";
+}
+
+json_t *rebind_batch_json(const struct rebind_batch *b)
+{
+	json_t *devs = json_array();
+
+	for (size_t i = 0; i < b->n; i++) {
+		const struct rebind_item *it = &b->items[i];
+
+		json_array_append_new(
+			devs, json_pack("{s:s, s:o, s:b, s:o, s:o, s:s, s:o}", "address", it->addr,
+					"group",
+					it->iommu_group >= 0 ? json_integer(it->iommu_group)
+							     : json_null(),
+					"requested", it->requested, "before",
+					state_json(it->before_driver, it->before_override), "after",
+					state_json(it->after_driver, it->after_override), "status",
+					status_names[it->status], "error",
+					json_string_or_null(it->message)));
+	}
+	return json_pack("{s:b, s:s, s:o, s:o, s:o}", "dry_run", b->dry_run, "status",
+			 batch_status(b, NULL), "devices", devs, "blockers", json_strv(b->blockers),
+			 "warnings", json_strv(b->warnings));
+}
+
+static char *state_text(const char *driver, const char *override)
+{
+	if (override && !str_eq_null(override, driver))
+		return xasprintf("%s (override %s)", driver ? driver : "none", override);
+	return xstrdup(driver ? driver : "none");
+}
+
+void rebind_batch_print(const struct rebind_batch *b)
+{
+	static const char *const headers[] = { "DEVICE", "GROUP", "BEFORE", "AFTER", "STATUS" };
+	_cleanup_table_ struct table *t = table_new(5, headers);
+
+	for (size_t i = 0; i < b->n; i++) {
+		const struct rebind_item *it = &b->items[i];
+		_cleanup_free_ char *group =
+			it->iommu_group >= 0 ? xasprintf("%d", it->iommu_group) : xstrdup("-");
+		_cleanup_free_ char *before = state_text(it->before_driver, it->before_override);
+		_cleanup_free_ char *after = state_text(it->after_driver, it->after_override);
+		const char *cells[] = { it->addr, group, before, after, status_names[it->status] };
+
+		table_add(t, cells);
+	}
+	if (b->dry_run)
+		puts("Dry run: nothing was changed.");
+	if (!b->n) {
+		puts("Nothing to do.");
+		return;
+	}
+	table_print(t, stdout);
+	for (size_t i = 0; i < b->n; i++)
+		if (b->items[i].message)
+			printf("%s: %s: %s\n", b->items[i].addr, status_names[b->items[i].status],
+			       b->items[i].message);
+}
+
+int rebind_require_root(const char *what, bool dry_run)
+{
+	if (dry_run)
+		return 0;
+	if (!sysfs_live()) {
+		log_error("%s: --sysroot is a snapshot, not a host: only --dry-run works on it",
+			  what);
+		return -E_USAGE;
+	}
+	if (geteuid() != 0) {
+		log_error("%s: changing drivers needs root (try --dry-run to see the plan)", what);
+		return -EPERM;
+	}
+	return 0;
+}
+
+int rebind_execute(struct rebind_batch *b, struct topo *t, const char *operation)
+{
+	int r, rp, nleft = 0;
+
+	r = rebind_check(b, t);
+	if (r == 0)
+		r = rebind_run(b);
+	else
+		plan_all(b);
+	for (size_t i = 0; i < b->n_warnings; i++)
+		log_warn("%s", b->warnings[i]);
+	for (size_t i = 0; i < b->n_blockers; i++) {
+		if (b->force)
+			log_warn("%s (going on: --force)", b->blockers[i]);
+		else
+			log_error("refused: %s", b->blockers[i]);
+	}
+	if (opts.json) {
+		json_t *root = rebind_batch_json(b);
+
+		json_object_set_new(root, "operation", json_string(operation));
+		rp = output_json(root);
+	} else {
+		rebind_batch_print(b);
+		rp = 0;
+	}
+	if (r == -E_REFUSED && b->n_blockers && !b->force)
+		log_error("%s: refused, nothing was changed (use --force to override)", operation);
+	else if (r == -E_REFUSED) {
+		bool removed = false;
+
+		for (size_t i = 0; i < b->n; i++)
+			if (b->items[i].status == RB_REMOVED) {
+				removed = true;
+				log_error(
+					"%s: removed from the bus during the batch; 'echo 1 > "
+					"/sys/bus/pci/rescan' brings it back with its default driver",
+					b->items[i].addr);
+			}
+		log_error("%s: failed; every device %swas put back as it was", operation,
+			  removed ? "still on the bus " : "");
+	} else if (r == -E_PARTIAL) {
+		batch_status(b, &nleft);
+		log_error("%s: failed, and %d device%s could not be put back:", operation, nleft,
+			  nleft == 1 ? "" : "s");
+		for (size_t i = 0; i < b->n; i++)
+			if (b->items[i].status == RB_LEFT)
+				log_error("  %s: now %s, was %s: %s", b->items[i].addr,
+					  b->items[i].after_driver ?: "driverless",
+					  b->items[i].before_driver ?: "driverless",
+					  b->items[i].message ?: "unknown");
+		log_error("run 'vfioctl restore' once the cause is fixed");
+	}
+	return r < 0 ? r : rp;
+}

@@ -1,0 +1,186 @@
+#!/usr/bin/env bats
+# bind / unbind / restore on a real kernel (switch topology, IOMMU on): whole
+# groups, refusals, dry runs, and faults (SIGKILL mid-batch, a device removed
+# mid-batch). Each test leaves the devices as it found them.
+load helpers
+
+setup_file() {
+	[[ ${VFIOCTL_VM_TOPOLOGY:-} == switch && ${VFIOCTL_VM_IOMMU:-} == 1 ]] ||
+		skip "switch topology with the IOMMU only"
+}
+
+setup() {
+	[ "$(id -u)" = 0 ] || skip "VM tier runs as root"
+	AUDIO=$(pci_by_id 8086 293e)  # function 1 of the multifunction "GPU" endpoint
+	NIC=${AUDIO%.1}.0
+	GROUP=$(basename "$(readlink /sys/bus/pci/devices/$NIC/iommu_group)")
+	# the e1000e behind the first downstream port: alone in its group
+	LONE=$(for d in /sys/bus/pci/devices/*; do
+		a=$(basename "$d")
+		[ "$(cat "$d/device")" = 0x10d3 ] && [ "$a" != "$NIC" ] && echo "$a"
+	done | head -1)
+	LONE_IF=$(ls "/sys/bus/pci/devices/$LONE/net" 2>/dev/null | head -1)
+}
+
+teardown() {
+	pkill -9 -f 'vfio-holder' 2>/dev/null || true
+	[ -n "${LONE_IF:-}" ] && ip addr flush dev "$LONE_IF" 2>/dev/null && ip link set "$LONE_IF" down
+	# put everything back for the next test (and check that it worked)
+	[ -e "/sys/bus/pci/devices/$AUDIO" ] || { echo 1 >/sys/bus/pci/rescan; udevadm settle; }
+	vfioctl restore >/dev/null 2>&1 || true
+	vfioctl restore "$NIC" "$AUDIO" "$LONE" >/dev/null 2>&1 || true
+}
+
+drv() {
+	local l
+	l=$(readlink "/sys/bus/pci/devices/$1/driver") && basename "$l" || echo none
+}
+ovr() { cat "/sys/bus/pci/devices/$1/driver_override"; }
+state() {
+	for a in "$NIC" "$AUDIO" "$LONE"; do echo "$a $(drv "$a") $(ovr "$a")"; done
+}
+
+# Wait until PID is stopped (SIGSTOP from the VFIOCTL_FAULT_STOP_AFTER hook).
+wait_stopped() {
+	for _ in $(seq 200); do
+		[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+@test "bind moves the whole multifunction group, check turns viable, restore gives both back" {
+	assert_equal "$(drv "$NIC") $(drv "$AUDIO")" "e1000e snd_hda_intel"
+	run vfioctl check "$NIC"
+	assert_failure 1
+	run vfioctl bind "$NIC"
+	assert_success
+	assert_equal "$(drv "$NIC") $(drv "$AUDIO")" "vfio-pci vfio-pci"
+	assert_equal "$(ovr "$NIC") $(ovr "$AUDIO")" "vfio-pci vfio-pci"
+	[ -c "/dev/vfio/$GROUP" ]
+	run vfioctl check "$NIC"
+	assert_success
+	jq -e --arg a "$NIC" '.devices[$a].to == "vfio-pci"' /run/vfioctl/journal.json
+	run vfioctl restore
+	assert_success
+	assert_equal "$(drv "$NIC") $(drv "$AUDIO")" "e1000e snd_hda_intel"
+	assert_equal "$(ovr "$NIC") $(ovr "$AUDIO")" "(null) (null)"
+	assert_equal "$(jq -c .devices /run/vfioctl/journal.json)" "{}"
+}
+
+@test "bind --json: one result object per device, idempotent second run" {
+	run vfioctl --json bind "$NIC"
+	assert_success
+	assert_equal "$(jq -r .status <<<"$output")" ok
+	assert_equal "$(jq -r '[.devices[] | .address + "=" + .before.driver + ">" + .after.driver + ":" + .status] | join(" ")' <<<"$output")" \
+		"$NIC=e1000e>vfio-pci:done $AUDIO=snd_hda_intel>vfio-pci:done"
+	run vfioctl --json bind "$NIC"
+	assert_success
+	assert_equal "$(jq -r '[.devices[].status] | unique | join(",")' <<<"$output")" unchanged
+}
+
+@test "--dry-run prints the plan and changes nothing" {
+	before=$(state)
+	run vfioctl bind --dry-run "$NIC"
+	assert_success
+	assert_output --partial "Dry run: nothing was changed."
+	assert_output --partial "$AUDIO"
+	assert_equal "$(state)" "$before"
+	[ ! -e /run/vfioctl/journal.json ] || [ "$(jq -c .devices /run/vfioctl/journal.json)" = "{}" ]
+}
+
+@test "--only binds just the named function and warns that the group is not viable" {
+	run vfioctl bind --only "$NIC"
+	assert_success
+	assert_output --partial "not viable"
+	assert_equal "$(drv "$NIC") $(drv "$AUDIO")" "vfio-pci snd_hda_intel"
+	run vfioctl check "$NIC"
+	assert_failure 1
+}
+
+@test "refused: an interface that is up with an address; nothing changes" {
+	[ -n "$LONE_IF" ]
+	ip addr add 192.0.2.1/24 dev "$LONE_IF"
+	ip link set "$LONE_IF" up
+	before=$(state)
+	run vfioctl bind "$LONE"
+	assert_failure 3
+	assert_output --partial "$LONE_IF is up with address 192.0.2.1"
+	assert_output --partial "ip link set $LONE_IF down"
+	assert_equal "$(state)" "$before"
+	# --force goes on
+	run vfioctl bind --force "$LONE"
+	assert_success
+	assert_equal "$(drv "$LONE")" vfio-pci
+}
+
+@test "refused: a process holds /dev/vfio/N open (names PID and command); nothing changes" {
+	run vfioctl bind "$NIC"
+	assert_success
+	# a stand-in for a VM: keeps the group file open
+	bash -c "exec -a vfio-holder sleep 300" 3<>"/dev/vfio/$GROUP" &
+	holder=$!
+	sleep 0.2
+	before=$(state)
+	run vfioctl restore
+	assert_failure 3
+	assert_output --partial "/dev/vfio/$GROUP"
+	assert_output --partial "PID $holder"
+	assert_equal "$(state)" "$before"
+	kill "$holder"
+	wait "$holder" 2>/dev/null || true
+	run vfioctl restore
+	assert_success
+	assert_equal "$(drv "$NIC") $(drv "$AUDIO")" "e1000e snd_hda_intel"
+}
+
+@test "unbind leaves the device driverless with override none; restore brings e1000e back" {
+	run vfioctl unbind "$LONE"
+	assert_success
+	assert_equal "$(drv "$LONE") $(ovr "$LONE")" "none none"
+	echo "$LONE" >/sys/bus/pci/drivers_probe
+	assert_equal "$(drv "$LONE")" none
+	run vfioctl restore "$LONE"
+	assert_success
+	assert_equal "$(drv "$LONE") $(ovr "$LONE")" "e1000e (null)"
+}
+
+@test "fault: vfioctl SIGKILLed in the middle of a batch; restore returns every device" {
+	VFIOCTL_FAULT_STOP_AFTER=1 "$VFIOCTL" bind "$NIC" >/dev/null 2>&1 &
+	pid=$!
+	wait_stopped "$pid"
+	# one function moved, the other not yet: half a group
+	assert_equal "$(drv "$NIC") $(drv "$AUDIO")" "vfio-pci snd_hda_intel"
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null || true
+	run vfioctl restore
+	assert_success
+	assert_equal "$(drv "$NIC") $(drv "$AUDIO")" "e1000e snd_hda_intel"
+	assert_equal "$(ovr "$NIC") $(ovr "$AUDIO")" "(null) (null)"
+}
+
+@test "fault: a device removed in the middle of a batch; the rest is rolled back, exact report" {
+	VFIOCTL_FAULT_STOP_AFTER=1 "$VFIOCTL" bind "$NIC" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	wait_stopped "$pid"
+	echo 1 >"/sys/bus/pci/devices/$AUDIO/remove"
+	kill -CONT "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	cat "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err"
+	[[ $rc == 3 || $rc == 4 ]]
+	grep -q "$AUDIO.*gone from the bus" "$BATS_TEST_TMPDIR/out"
+	grep -q "rolled-back" "$BATS_TEST_TMPDIR/out"
+	assert_equal "$(drv "$NIC") $(ovr "$NIC")" "e1000e (null)"
+	echo 1 >/sys/bus/pci/rescan
+	udevadm settle
+	assert_equal "$(drv "$AUDIO")" snd_hda_intel
+}
+
+@test "non-root: bind fails at once with a clear message, --dry-run works" {
+	run su nobody -s /bin/sh -c "'$VFIOCTL' bind '$NIC'"
+	assert_failure 3
+	assert_output --partial "needs root"
+	run su nobody -s /bin/sh -c "'$VFIOCTL' bind --dry-run '$NIC'"
+	assert_success
+}
