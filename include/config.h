@@ -114,3 +114,24 @@ int config_persist_vf(const char *pf_addr, int vf, const struct vf_attrs *attrs,
 
 /* Write a configuration in the file format (used by --persist). */
 void config_write(const struct config *c, FILE *f);
+
+/* ------------------------------------------------------------------ vs. the topology */
+
+struct topo;
+struct topo_dev;
+
+/*
+ * The devices a [device] entry for d moves: d and the other endpoints of its
+ * IOMMU group (never bridges), as `bind` does. NULL-terminated, malloc'd.
+ */
+struct topo_dev **config_members(const struct topo *t, const struct topo_dev *d);
+
+/* The VF of pf with this index, or NULL. */
+struct topo_dev *config_vf_dev(const struct topo *t, const struct topo_dev *pf, int index);
+
+/*
+ * The driver the configuration wants for d, or NULL: d is (in the group of) a
+ * [device] entry, or a VF of a [pf] with vf-driver. *origin: the entry.
+ */
+const char *config_wanted_driver(const struct config *c, const struct topo *t,
+				 const struct topo_dev *d, const struct cfg_origin **origin);

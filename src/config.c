@@ -936,3 +936,62 @@ int config_persist_vf(const char *pf_addr, int vf, const struct vf_attrs *attrs,
 	qsort(pf->vfs, pf->n_vfs, sizeof(*pf->vfs), vf_cmp);
 	return persist_write(own);
 }
+
+/* ------------------------------------------------------------------ vs. the topology */
+
+struct topo_dev **config_members(const struct topo *t, const struct topo_dev *d)
+{
+	struct topo_dev **v = xcalloc(2, sizeof(*v));
+	size_t n = 1;
+
+	v[0] = (struct topo_dev *)d;
+	if (d->iommu_group < 0)
+		return v;
+	for (size_t i = 0; i < t->n; i++) {
+		struct topo_dev *m = &t->devs[i];
+
+		if (m == d || m->iommu_group != d->iommu_group || topo_is_bridge(m))
+			continue;
+		v = xrealloc(v, (n + 2) * sizeof(*v));
+		v[n++] = m;
+		v[n] = NULL;
+	}
+	return v;
+}
+
+struct topo_dev *config_vf_dev(const struct topo *t, const struct topo_dev *pf, int index)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->devs[i].physfn == pf && t->devs[i].vf_index == index)
+			return &t->devs[i];
+	return NULL;
+}
+
+const char *config_wanted_driver(const struct config *c, const struct topo *t,
+				 const struct topo_dev *d, const struct cfg_origin **origin)
+{
+	const struct cfg_device *e = config_find_device(c, d->addr);
+
+	if (e) {
+		*origin = &e->origin;
+		return e->driver;
+	}
+	/* another member of the group is configured: the whole group moves */
+	for (size_t i = 0; i < c->n_devices && d->iommu_group >= 0 && !topo_is_bridge(d); i++) {
+		const struct topo_dev *m = topo_find(t, c->devices[i].addr);
+
+		if (m && m->iommu_group == d->iommu_group) {
+			*origin = &c->devices[i].origin;
+			return c->devices[i].driver;
+		}
+	}
+	if (d->physfn) {
+		const struct cfg_pf *pf = config_find_pf(c, d->physfn->addr);
+
+		if (pf && pf->vf_driver) {
+			*origin = &pf->origin;
+			return pf->vf_driver;
+		}
+	}
+	return NULL;
+}
