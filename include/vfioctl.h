@@ -36,6 +36,7 @@ int cmd_check(int argc, char *argv[]);
 int cmd_bind(int argc, char *argv[]);
 int cmd_unbind(int argc, char *argv[]);
 int cmd_restore(int argc, char *argv[]);
+int cmd_sriov(int argc, char *argv[]);
 int cmd_apply(int argc, char *argv[]);
 int cmd_status(int argc, char *argv[]);
 int cmd_udev_add(int argc, char *argv[]);

@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{ "unbind", cmd_unbind, "detach devices from their driver and keep them driverless" },
 	{ "restore", cmd_restore,
 	  "give devices back the driver they had before vfioctl moved them" },
+	{ "sriov", cmd_sriov, "SR-IOV: show PFs and VFs, set the VF count, set VF attributes" },
 	{ "apply", cmd_apply, "apply the configuration: modules, VFs, VF attributes, binds" },
 	{ "status", cmd_status, "compare the configuration with the host; exit 1 on drift" },
 	{ "snapshot", cmd_snapshot, "save the sysfs/proc subset vfioctl reads as a tar.gz" },
