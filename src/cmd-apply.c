@@ -331,7 +331,7 @@ static int step_pfs(struct apply *a, struct topo *t)
 			continue;
 		}
 		req.numvfs = pf->numvfs;
-		req.bind_driver = pf->vf_driver;
+		req.bind_driver = pf->numvfs > 0 ? pf->vf_driver : NULL;
 		req.autoprobe = s->want_autoprobe;
 		r = sriov_set(pf->addr, &req, &result);
 		if (result)
@@ -415,6 +415,14 @@ static bool vf_attrs_match(const struct vf_attrs *w, const struct vf_attrs *h)
 	       (w->link_state < 0 || w->link_state == h->link_state);
 }
 
+static int live_numvfs(const char *pf_addr)
+{
+	_cleanup_free_ char *p = xasprintf("/sys/bus/pci/devices/%s/sriov_numvfs", pf_addr);
+	long n;
+
+	return sysfs_read_long(p, 10, &n) < 0 ? -1 : (int)n;
+}
+
 static int step_vfs(struct apply *a)
 {
 	size_t total = 0;
@@ -434,7 +442,9 @@ static int step_vfs(struct apply *a)
 			s->cfg = &pf->vfs[j];
 			s->before = (struct vf_attrs)VF_ATTRS_UNSET;
 			s->item = item_new(a, "vf", pf->addr, s->cfg->index, &s->cfg->origin);
-			if (sysfs_live() && sriov_vf_get(pf->addr, s->cfg->index, &s->before) == 0)
+			/* (a dry run may plan VFs that do not exist yet) */
+			if (sysfs_live() && s->cfg->index < live_numvfs(pf->addr) &&
+			    sriov_vf_get(pf->addr, s->cfg->index, &s->before) == 0)
 				s->before_known = true;
 			json_object_set_new(s->item, "before",
 					    vf_state(&want, &s->before, s->before_known));
@@ -662,6 +672,7 @@ int cmd_apply(int argc, char *argv[])
 	_cleanup_topo_ struct topo *t = NULL, *t2 = NULL;
 	_cleanup_rebind_batch_ struct rebind_batch *b = NULL;
 	struct apply a = { 0 };
+	_cleanup_close_ int lock_fd = -1;
 	const char *file = NULL;
 	json_t *root;
 	int c, r, rb = 0, rp;
@@ -701,6 +712,16 @@ int cmd_apply(int argc, char *argv[])
 	r = rebind_require_root("apply", a.dry_run);
 	if (r < 0)
 		return r;
+	if (!a.dry_run) {
+		/* also tells the udev helper to leave the devices to us */
+		lock_fd = apply_lock();
+		if (lock_fd < 0) {
+			log_error("apply: %s", lock_fd == -EBUSY
+						       ? "another 'vfioctl apply' is running"
+						       : strerror(-lock_fd));
+			return -E_REFUSED;
+		}
+	}
 	r = topo_scan_reported(&t, TOPO_SCAN_CONFIG | TOPO_SCAN_LINKS);
 	if (r < 0)
 		return r;

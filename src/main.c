@@ -25,6 +25,7 @@ static const struct command commands[] = {
 	{ "sriov", cmd_sriov, "SR-IOV: show PFs and VFs, set the VF count, set VF attributes" },
 	{ "apply", cmd_apply, "apply the configuration: modules, VFs, VF attributes, binds" },
 	{ "status", cmd_status, "compare the configuration with the host; exit 1 on drift" },
+	{ "udev-add", cmd_udev_add, NULL }, /* the udev rule's helper: not listed */
 	{ "snapshot", cmd_snapshot, "save the sysfs/proc subset vfioctl reads as a tar.gz" },
 	{ "help", cmd_help, "show this help" },
 };
@@ -43,7 +44,8 @@ static void usage(FILE *f)
 	      "Commands:\n",
 	      f);
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %-10s  %s\n", commands[i].name, commands[i].help);
+		if (commands[i].help)
+			fprintf(f, "  %-10s  %s\n", commands[i].name, commands[i].help);
 	fputs("\nDEVICE is a PCI address (0000:01:00.0 or 01:00.0) or a network interface name.\n"
 	      "Run 'vfioctl COMMAND --help' for a command's options; see vfioctl(8).\n",
 	      f);
