@@ -108,6 +108,13 @@ void rebind_batch_print(const struct rebind_batch *b);
  */
 int rebind_journal_devices(char ***addrs);
 
+/*
+ * Drop the journal entries of devices that left the bus for good (VFs that
+ * `sriov set` removed): a device re-created at the same address starts afresh
+ * instead of being "restored" to a dead device's original driver. 0 or -errno.
+ */
+int rebind_journal_forget(char *const *addrs, size_t n);
+
 /* Root and live-host requirement for a mutating command (not for dry runs). */
 int rebind_require_root(const char *what, bool dry_run);
 

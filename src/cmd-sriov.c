@@ -394,6 +394,16 @@ static void print_set(json_t *res)
 	       json_is_true(json_object_get(res, "drivers_autoprobe_after")) ? "on" : "off");
 	json_array_foreach (steps, i, s)
 		print_step(s);
+	for (int u = 0; u < 2; u++)
+		json_array_foreach (
+			json_object_get(json_object_get(res, u ? "undo_result" : "bind_result"),
+					"devices"),
+			i, s)
+			if (json_is_string(json_object_get(s, "error")))
+				printf("  %s: %s: %s\n",
+				       json_string_value(json_object_get(s, "address")),
+				       json_string_value(json_object_get(s, "status")),
+				       json_string_value(json_object_get(s, "error")));
 	json_array_foreach (json_object_get(res, "blockers"), i, s)
 		printf("blocker: %s\n", json_string_value(s));
 	json_array_foreach (json_object_get(res, "warnings"), i, s)

@@ -1060,3 +1060,21 @@ int rebind_execute(struct rebind_batch *b, struct topo *t, const char *operation
 	}
 	return r < 0 ? r : rp;
 }
+
+int rebind_journal_forget(char *const *addrs, size_t n)
+{
+	_cleanup_close_ int lock_fd = -1;
+	_cleanup_json_ json_t *journal = NULL;
+	json_t *devs;
+	bool changed = false;
+
+	lock_fd = lock_take();
+	if (lock_fd < 0)
+		return lock_fd;
+	journal = journal_load();
+	devs = json_object_get(journal, "devices");
+	for (size_t i = 0; i < n; i++)
+		if (addrs[i] && json_object_del(devs, addrs[i]) == 0)
+			changed = true;
+	return changed ? journal_save(journal) : 0;
+}

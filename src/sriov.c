@@ -7,6 +7,8 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -448,6 +450,11 @@ int sriov_vf_set(const char *pf_addr, int vf, const struct vf_attrs *want, bool 
 	return 0;
 }
 
+static void strv_freep(char ***v)
+{
+	strv_free(*v);
+}
+
 /* --- sriov_numvfs and sriov_drivers_autoprobe ----------------------------------- */
 
 /*
@@ -468,7 +475,12 @@ static int write_with_deadline(const char *host_path, const char *value, int tim
 	if (child < 0)
 		return -errno;
 	if (child == 0) {
-		int r = sysfs_write(host_path, value);
+		int r, null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		/* Left behind after a timeout, it must not hold the caller's pipes open. */
+		for (int fd = 0; fd < 3 && null >= 0; fd++)
+			dup2(null, fd);
+		r = sysfs_write(host_path, value);
 
 		_exit(r < 0 && -r < 256 ? -r : r < 0 ? EIO : 0);
 	}
@@ -563,6 +575,8 @@ static int write_attr(struct set_ctx *c, const char *attr, int value, bool undo)
 	char buf[16];
 	json_t *s = step_new(c, "write", undo);
 	bool numvfs = streq(attr, "sriov_numvfs");
+	_cleanup_(strv_freep) char **gone = NULL;
+	size_t ngone = 0;
 	pid_t pid = 0;
 	long back;
 	int r;
@@ -578,6 +592,16 @@ static int write_attr(struct set_ctx *c, const char *attr, int value, bool undo)
 		return 0;
 	}
 	c->wrote = true;
+	if (numvfs && value == 0) {
+		_cleanup_topo_ struct topo *t = NULL;
+		struct topo_dev *pf;
+
+		/* The VFs about to go away, to drop them from the engine's journal. */
+		if (topo_scan(&t, 0) == 0 && (pf = topo_find(t, c->pf_addr)))
+			for (size_t i = 0; i < t->n; i++)
+				if (t->devs[i].physfn == pf)
+					strv_push(&gone, &ngone, t->devs[i].addr);
+	}
 	if (numvfs) {
 		int timeout = c->req->timeout > 0 ? c->req->timeout : SRIOV_TIMEOUT_DEFAULT;
 
@@ -615,6 +639,8 @@ static int write_attr(struct set_ctx *c, const char *attr, int value, bool undo)
 		c->numvfs = value;
 	else
 		c->autoprobe = value;
+	if (ngone && rebind_journal_forget(gone, ngone) < 0)
+		log_warn("%s: could not drop the removed VFs from the journal", c->pf_addr);
 	return 0;
 }
 
@@ -660,6 +686,7 @@ static int engine_bind(struct set_ctx *c, struct topo *t, struct topo_dev **vfs,
 			step_done(s, r, NULL);
 			return -E_REFUSED;
 		}
+		b->items[b->n - 1].requested = true;
 	}
 	r = rebind_check(b, t);
 	merge_messages(c->res, "blockers", b->blockers, b->n_blockers);
@@ -718,14 +745,15 @@ static int undo_all(struct set_ctx *c, int old_numvfs, int old_autoprobe,
 		drivers = xcalloc(n + 1, sizeof(*drivers));
 		/* Re-created VFs got the default driver: put back other choices. */
 		for (size_t i = 0; i < n && i < (size_t)old_numvfs; i++)
-			if (vfs[i] && before[i].driver &&
-			    !streq(vfs[i]->driver, before[i].driver)) {
+			if (vfs[i] && !(before[i].driver ? streq(vfs[i]->driver, before[i].driver)
+							 : !vfs[i]->driver)) {
 				redo[nredo] = vfs[i];
 				drivers[nredo++] = before[i].driver;
 			}
 		if (nredo && engine_bind(c, t, redo, drivers, nredo, true) < 0) {
 			for (size_t i = 0; i < nredo; i++)
-				add_left(c, "VF %s is not back on %s", redo[i]->addr, drivers[i]);
+				add_left(c, "VF %s is not back on %s", redo[i]->addr,
+					 drivers[i] ? drivers[i] : "no driver");
 			ok = false;
 		}
 	}
