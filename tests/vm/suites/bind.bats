@@ -26,7 +26,7 @@ teardown() {
 	pkill -9 -f 'vfio-holder' 2>/dev/null || true
 	[ -n "${LONE_IF:-}" ] && ip addr flush dev "$LONE_IF" 2>/dev/null && ip link set "$LONE_IF" down
 	# put everything back for the next test (and check that it worked)
-	[ -e "/sys/bus/pci/devices/$AUDIO" ] || { echo 1 >/sys/bus/pci/rescan; udevadm settle; }
+	[ -e "/sys/bus/pci/devices/$LONE" ] || { echo 1 >/sys/bus/pci/rescan; udevadm settle; }
 	vfioctl restore >/dev/null 2>&1 || true
 	vfioctl restore "$NIC" "$AUDIO" "$LONE" >/dev/null 2>&1 || true
 }
@@ -160,21 +160,29 @@ wait_stopped() {
 }
 
 @test "fault: a device removed in the middle of a batch; the rest is rolled back, exact report" {
-	VFIOCTL_FAULT_STOP_AFTER=1 "$VFIOCTL" bind "$NIC" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	# Remove the lone NIC (alone behind its downstream port) once it has moved:
+	# a rescan puts it back in the same group. (A re-added function 1 of a
+	# multifunction device would get a group of its own on this kernel: the
+	# IOMMU probes it before the PCI core marks it multifunction.)
+	VFIOCTL_FAULT_STOP_AFTER=1 "$VFIOCTL" bind "$LONE" "$NIC" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
 	pid=$!
 	wait_stopped "$pid"
-	echo 1 >"/sys/bus/pci/devices/$AUDIO/remove"
+	assert_equal "$(drv "$LONE")" vfio-pci
+	echo 1 >"/sys/bus/pci/devices/$LONE/remove"
 	kill -CONT "$pid"
 	rc=0
 	wait "$pid" || rc=$?
 	cat "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err"
-	[[ $rc == 3 || $rc == 4 ]]
-	grep -q "$AUDIO.*gone from the bus" "$BATS_TEST_TMPDIR/out"
-	grep -q "rolled-back" "$BATS_TEST_TMPDIR/out"
-	assert_equal "$(drv "$NIC") $(ovr "$NIC")" "e1000e (null)"
+	assert_equal "$rc" 3
+	grep -q "^$LONE .* removed" "$BATS_TEST_TMPDIR/out"
+	grep -q "^$NIC .* e1000e .* rolled-back" "$BATS_TEST_TMPDIR/out"
+	grep -q "^$AUDIO .* snd_hda_intel .* rolled-back" "$BATS_TEST_TMPDIR/out"
+	grep -q "$LONE: removed from the bus during the batch" "$BATS_TEST_TMPDIR/err"
+	assert_equal "$(drv "$NIC") $(ovr "$NIC") $(drv "$AUDIO")" "e1000e (null) snd_hda_intel"
 	echo 1 >/sys/bus/pci/rescan
 	udevadm settle
-	assert_equal "$(drv "$AUDIO")" snd_hda_intel
+	assert_equal "$(drv "$LONE")" e1000e
+	assert_equal "$(jq -c .devices /run/vfioctl/journal.json)" "{}"
 }
 
 @test "non-root: bind fails at once with a clear message, --dry-run works" {
