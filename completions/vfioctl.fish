@@ -142,11 +142,13 @@ complete -c vfioctl -n $g -a check -d "Check whether a device's IOMMU group can 
 complete -c vfioctl -n $g -a bind -d "Bind devices' whole IOMMU groups to vfio-pci in one safe batch"
 complete -c vfioctl -n $g -a unbind -d 'Detach devices from their driver and keep them driverless'
 complete -c vfioctl -n $g -a restore -d 'Give devices back the driver they had before vfioctl moved them'
+complete -c vfioctl -n $g -a apply -d 'Apply the configuration: modules, VFs, VF attributes, binds'
+complete -c vfioctl -n $g -a status -d 'Compare the configuration with the host; exit 1 on drift'
 complete -c vfioctl -n $g -a snapshot -d 'Save the sysfs/proc subset vfioctl reads as a tar.gz'
 complete -c vfioctl -n $g -a help -d 'Show the help'
 
 # Options every command accepts.
-set -l any '__vfioctl_using list show groups check bind unbind restore snapshot'
+set -l any '__vfioctl_using list show groups check bind unbind restore apply status snapshot'
 complete -c vfioctl -n $any -s j -l json -d 'Print JSON'
 complete -c vfioctl -n $any -s h -l help -d 'Show the help of the command'
 
@@ -174,10 +176,16 @@ complete -c vfioctl -n '__vfioctl_using check; and not __fish_seen_argument -s g
 # bind [--driver DRIVER] [--only] [--dry-run] [--force] DEVICE...
 complete -c vfioctl -n '__vfioctl_using bind' -s d -l driver -x -a 'vfio-pci (__vfioctl_drivers)' -d 'Bind to DRIVER (default vfio-pci)'
 complete -c vfioctl -n '__vfioctl_using bind' -s o -l only -d 'Only the named devices, not their whole groups'
+complete -c vfioctl -n '__vfioctl_using bind' -s p -l persist -d 'Also write the binding to the configuration'
 # unbind|restore [--dry-run] [--force] DEVICE...
 complete -c vfioctl -n '__vfioctl_using bind unbind restore' -s n -l dry-run -d 'Print the plan, change nothing'
 complete -c vfioctl -n '__vfioctl_using bind unbind restore' -s f -l force -d 'Go on despite devices in use'
 complete -c vfioctl -n '__vfioctl_using bind unbind restore' -a '(__vfioctl_devices)'
+
+# apply [--config FILE] [--dry-run] [--force]; status [--config FILE]
+complete -c vfioctl -n '__vfioctl_using apply status' -s c -l config -r -F -d 'Read FILE instead of the default files'
+complete -c vfioctl -n '__vfioctl_using apply' -s n -l dry-run -d 'Print the plan, change nothing'
+complete -c vfioctl -n '__vfioctl_using apply' -s f -l force -d 'Go on despite devices in use'
 
 # snapshot [--output FILE]
 complete -c vfioctl -n '__vfioctl_using snapshot' -s o -l output -r -F -d "Write to FILE ('-': stdout)"

@@ -102,15 +102,17 @@ void config_format_mac(const uint8_t mac[6], char buf[18]);
 const char *config_link_state_name(int state); /* "auto", "enable", "disable" */
 
 /*
- * --persist: set (driver non-NULL) or remove the [device ADDR] entry, set a
- * PF's VF count and VF driver, or merge VF attributes into a PF entry, in
- * CONFIG_PERSIST (under the sysroot), written atomically, mode 0644.
- * An entry configured in another file is refused (-E_USAGE, says where).
+ * --persist: set the [device ADDR] entry's driver, a PF's VF count and VF
+ * driver (NULL: the host's), or merge VF attributes into a PF entry (created
+ * with numvfs if missing), in CONFIG_PERSIST (under the sysroot), written
+ * atomically, mode 0644. An entry configured in another file is refused
+ * (-E_USAGE, says where), as is any write while the configuration is invalid.
+ * check_only: the same checks, nothing written (before the change is made).
  */
-int config_persist_device(const char *addr, const char *driver);
-int config_persist_pf(const char *addr, int numvfs, const char *vf_driver);
-/* numvfs: the VF count of a new [pf] entry (the live count). */
-int config_persist_vf(const char *pf_addr, int vf, const struct vf_attrs *attrs, int numvfs);
+int config_persist_device(const char *addr, const char *driver, bool check_only);
+int config_persist_pf(const char *addr, int numvfs, const char *vf_driver, bool check_only);
+int config_persist_vf(const char *pf_addr, int vf, const struct vf_attrs *attrs, int numvfs,
+		      bool check_only);
 
 /* Write a configuration in the file format (used by --persist). */
 void config_write(const struct config *c, FILE *f);

@@ -245,6 +245,8 @@ static int step_modules(struct apply *a, struct topo *t)
 		}
 		free(d->driver);
 		d->driver = xstrdup(drv);
+		/* name it by the driver that took the PF, not by the long modalias */
+		json_object_set_new(it, "target", json_string(drv));
 		item_status(it, IT_DONE, NULL);
 		a->changed = true;
 	}

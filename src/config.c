@@ -804,7 +804,7 @@ static const struct cfg_origin *elsewhere(const struct cfg_origin *o)
 	return o && !streq(o->file, path) ? o : NULL;
 }
 
-int config_persist_device(const char *addr, const char *driver)
+int config_persist_device(const char *addr, const char *driver, bool check_only)
 {
 	_cleanup_config_ struct config *all = NULL, *own = NULL;
 	const struct cfg_origin *o;
@@ -828,6 +828,8 @@ int config_persist_device(const char *addr, const char *driver)
 		log_error("%s: configured as an SR-IOV PF: not persisting a driver for it", addr);
 		return -E_USAGE;
 	}
+	if (check_only)
+		return 0;
 	d = config_find_device(own, addr);
 	if (!d) {
 		own->devices = xrealloc(own->devices, (own->n_devices + 1) * sizeof(*d));
@@ -870,7 +872,7 @@ static int persist_pf_entry(struct config *all, struct config *own, const char *
 	return 0;
 }
 
-int config_persist_pf(const char *addr, int numvfs, const char *vf_driver)
+int config_persist_pf(const char *addr, int numvfs, const char *vf_driver, bool check_only)
 {
 	_cleanup_config_ struct config *all = NULL, *own = NULL;
 	struct cfg_pf *pf;
@@ -881,7 +883,7 @@ int config_persist_pf(const char *addr, int numvfs, const char *vf_driver)
 	if (r < 0)
 		return r;
 	r = persist_pf_entry(all, own, addr, numvfs, &pf);
-	if (r < 0)
+	if (r < 0 || check_only)
 		return r;
 	pf->numvfs = numvfs;
 	free(pf->vf_driver);
@@ -894,7 +896,8 @@ int config_persist_pf(const char *addr, int numvfs, const char *vf_driver)
 	return persist_write(own);
 }
 
-int config_persist_vf(const char *pf_addr, int vf, const struct vf_attrs *attrs, int numvfs)
+int config_persist_vf(const char *pf_addr, int vf, const struct vf_attrs *attrs, int numvfs,
+		      bool check_only)
 {
 	_cleanup_config_ struct config *all = NULL, *own = NULL;
 	struct cfg_vf *e = NULL;
@@ -911,6 +914,8 @@ int config_persist_vf(const char *pf_addr, int vf, const struct vf_attrs *attrs,
 		log_error("%s: VF %d: the configuration has vfs = %d", pf_addr, vf, pf->numvfs);
 		return -E_USAGE;
 	}
+	if (check_only)
+		return 0;
 	for (size_t i = 0; i < pf->n_vfs; i++)
 		if (pf->vfs[i].index == vf)
 			e = &pf->vfs[i];

@@ -308,23 +308,23 @@ static void test_persist(void)
 	mkdir(root, 0755);
 	mkdir(etc, 0755);
 	CHECK(sysfs_set_root(root) == 0);
-	CHECK(config_persist_device("0000:02:00.0", "vfio-pci") == 0);
+	CHECK(config_persist_device("0000:02:00.0", "vfio-pci", false) == 0);
 	CHECK(stat(file, &st) == 0 && (st.st_mode & 07777) == 0644);
-	CHECK(config_persist_device("0000:02:00.0", "pci-stub") == 0);
-	CHECK(config_persist_device("0000:03:00.0", "vfio-pci") == 0);
-	CHECK(config_persist_pf("0000:01:00.0", 4, "vfio-pci") == 0);
+	CHECK(config_persist_device("0000:02:00.0", "pci-stub", false) == 0);
+	CHECK(config_persist_device("0000:03:00.0", "vfio-pci", false) == 0);
+	CHECK(config_persist_pf("0000:01:00.0", 4, "vfio-pci", false) == 0);
 	CHECK(config_parse_mac("02:00:00:00:00:33", a.mac) == 0);
 	a.has_mac = true;
 	a.vlan = 7;
-	CHECK(config_persist_vf("0000:01:00.0", 3, &a, 0) == 0);
+	CHECK(config_persist_vf("0000:01:00.0", 3, &a, 0, false) == 0);
 	a = (struct vf_attrs)VF_ATTRS_UNSET;
 	a.trust = 1;
-	CHECK(config_persist_vf("0000:01:00.0", 3, &a, 0) == 0);
-	CHECK(config_persist_vf("0000:01:00.0", 1, &a, 0) == 0);
+	CHECK(config_persist_vf("0000:01:00.0", 3, &a, 0, false) == 0);
+	CHECK(config_persist_vf("0000:01:00.0", 1, &a, 0, false) == 0);
 	/* a VF beyond the configured count */
-	CHECK(config_persist_vf("0000:01:00.0", 4, &a, 0) == -E_USAGE);
+	CHECK(config_persist_vf("0000:01:00.0", 4, &a, 0, false) == -E_USAGE);
 	/* a new PF entry takes the live count */
-	CHECK(config_persist_vf("0000:05:00.0", 0, &a, 2) == 0);
+	CHECK(config_persist_vf("0000:05:00.0", 0, &a, 2, false) == 0);
 	CHECK(config_load(NULL, 0, &c) == 0 && c);
 	if (c) {
 		const struct cfg_pf *pf = config_find_pf(c, "0000:01:00.0");
@@ -339,7 +339,7 @@ static void test_persist(void)
 	config_free(c);
 	c = NULL;
 	/* shrinking drops attributes of VFs that go away; no vf-driver: the host's */
-	CHECK(config_persist_pf("0000:01:00.0", 2, NULL) == 0);
+	CHECK(config_persist_pf("0000:01:00.0", 2, NULL, false) == 0);
 	CHECK(config_load(NULL, 0, &c) == 0 && c);
 	if (c) {
 		const struct cfg_pf *pf = config_find_pf(c, "0000:01:00.0");
@@ -351,13 +351,14 @@ static void test_persist(void)
 	/* entries of other files are not overridden */
 	p = write_file("proot/etc/vfioctl.conf", "[device 0000:06:00.0]\ndriver = vfio-pci\n",
 		       0644);
-	CHECK(config_persist_device("0000:06:00.0", "vfio-pci") == 0); /* same: nothing to do */
-	CHECK(config_persist_device("0000:06:00.0", "pci-stub") == -E_USAGE);
-	CHECK(config_persist_pf("0000:06:00.0", 1, NULL) == -E_USAGE);
+	CHECK(config_persist_device("0000:06:00.0", "vfio-pci", false) ==
+	      0); /* same: nothing to do */
+	CHECK(config_persist_device("0000:06:00.0", "pci-stub", false) == -E_USAGE);
+	CHECK(config_persist_pf("0000:06:00.0", 1, NULL, false) == -E_USAGE);
 	/* ... nor written while the configuration is invalid */
 	free(p);
 	p = write_file("proot/etc/vfioctl.conf", "[device 0000:06:00.0]\n", 0644);
-	CHECK(config_persist_device("0000:07:00.0", "vfio-pci") == -E_USAGE);
+	CHECK(config_persist_device("0000:07:00.0", "vfio-pci", false) == -E_USAGE);
 	free(p);
 	CHECK(sysfs_set_root(NULL) == 0);
 }
