@@ -86,6 +86,37 @@ static int load_driver(const char *name)
 	return sysfs_exists(p) ? 0 : -ENOENT;
 }
 
+/* The IOMMU group number of a device, -1 if none (or no such device). */
+static int group_of(const char *addr)
+{
+	_cleanup_free_ char *p = xasprintf("/sys/bus/pci/devices/%s/iommu_group", addr);
+	_cleanup_free_ char *name = NULL;
+
+	return sysfs_link_name(p, &name) < 0 ? -1 : atoi(name);
+}
+
+/*
+ * A cheap look before scanning the whole bus (this runs for every PCI device
+ * at coldplug): named, a VF of a configured PF, or in a configured device's
+ * IOMMU group.
+ */
+static bool may_be_configured(const struct config *c, const char *addr)
+{
+	_cleanup_free_ char *physfn = xasprintf("/sys/bus/pci/devices/%s/physfn", addr);
+	_cleanup_free_ char *pf = NULL;
+	int group;
+
+	if (config_find_device(c, addr))
+		return true;
+	if (sysfs_link_name(physfn, &pf) == 0)
+		return config_find_pf(c, pf) != NULL;
+	group = group_of(addr);
+	for (size_t i = 0; i < c->n_devices && group >= 0; i++)
+		if (group_of(c->devices[i].addr) == group)
+			return true;
+	return false;
+}
+
 /* driver_override first (no other driver can probe it), then the probe. */
 static int claim(const struct topo_dev *d, const char *want, const struct cfg_origin *origin)
 {
@@ -148,6 +179,8 @@ int cmd_udev_add(int argc, char *argv[])
 		log_debug("%s: vfioctl apply is running and binds it", addr);
 		return 0;
 	}
+	if (!may_be_configured(cfg, addr))
+		return 0;
 	r = topo_scan_reported(&t, 0);
 	if (r < 0)
 		return r;
