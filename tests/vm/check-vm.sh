@@ -6,7 +6,8 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 
-# name | run.sh options
+# name | run.sh options | optional --setup script (run as root in the guest
+# before udevd/systemd start, from the repository)
 BOOTS=(
 	"bridge|--topology bridge"
 	"switch|--topology switch"
@@ -18,18 +19,21 @@ BOOTS=(
 	"legacy-noiommu|--topology legacy --no-iommu"
 	"bridge-iommu-off|--topology bridge --append intel_iommu=off"
 	"bridge-nointremap|--topology bridge --intremap off"
+	"boot|--topology boot --systemd|tests/vm/boot-setup.sh"
 )
 want=("$@")
 failed=() passed=0
 for b in "${BOOTS[@]}"; do
-	IFS='|' read -r name opts <<<"$b"
+	IFS='|' read -r name opts setup <<<"$b"
 	if [ ${#want[@]} -gt 0 ] && [[ " ${want[*]} " != *" $name "* ]]; then
 		continue
 	fi
 	echo "== check-vm: $name"
 	start=$SECONDS
+	setup_opt=()
+	[ -z "$setup" ] || setup_opt=(--setup "bash '$REPO/$setup'")
 	# shellcheck disable=SC2086
-	if "$HERE/run.sh" $opts --env "VM_BOOT=$name" -- \
+	if "$HERE/run.sh" $opts "${setup_opt[@]+"${setup_opt[@]}"}" --env "VM_BOOT=$name" -- \
 		sh -c "cd '$REPO' && bats --formatter tap tests/vm/suites"; then
 		passed=$((passed + 1))
 	else
