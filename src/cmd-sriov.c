@@ -382,19 +382,16 @@ static void print_set(json_t *res)
 	const char *status = json_string_value(json_object_get(res, "status"));
 	const char *bind = json_string_value(json_object_get(res, "bind"));
 	const char *left = json_string_value(json_object_get(res, "left"));
-	size_t i;
-
 	const char *ifname = json_string_value(json_object_get(res, "interface"));
+	size_t i;
 
 	printf("%s (%s%s%s): %lld -> %lld VFs", json_string_value(json_object_get(res, "pf")),
 	       ifname ? ifname : "", ifname ? ", " : "",
 	       dash(json_string_value(json_object_get(res, "driver"))),
 	       json_integer_value(json_object_get(res, "numvfs_before")),
-	       json_integer_value(json_object_get(res, "numvfs_after")));
+	       json_integer_value(json_object_get(res, "numvfs_requested")));
 	if (bind)
-		printf(", %s %s",
-		       json_is_true(json_object_get(res, "dry_run")) ? "bind to" : "bound to",
-		       bind);
+		printf(", %s %s", streq(status, "done") ? "bound to" : "bind to", bind);
 	printf(", drivers_autoprobe %s\n",
 	       json_is_true(json_object_get(res, "drivers_autoprobe_after")) ? "on" : "off");
 	json_array_foreach (steps, i, s)
@@ -415,7 +412,8 @@ static void print_set(json_t *res)
 	else if (streq(status, "planned"))
 		puts("dry run: nothing was written");
 	else if (streq(status, "rolled-back"))
-		puts("failed; undone");
+		printf("failed; undone: %lld VFs, as before\n",
+		       json_integer_value(json_object_get(res, "numvfs_after")));
 	else if (streq(status, "partial"))
 		printf("failed; NOT fully undone: %s\n", dash(left));
 }
@@ -741,6 +739,11 @@ static int sriov_vf_cmd(int argc, char *argv[])
 			  "through the PF's interface",
 			  pf->addr);
 		return -ENODEV;
+	}
+	if (any && !dry_run && sysfs_live() && geteuid() != 0) {
+		log_error("sriov vf: setting VF attributes needs root (CAP_NET_ADMIN); try "
+			  "--dry-run");
+		return -EPERM;
 	}
 	if (any) {
 		r = rebind_require_root("sriov vf", dry_run);

@@ -383,6 +383,17 @@ static bool vf_undo(const char *ifname, int vf, const struct vf_attrs *before, c
 	return ok;
 }
 
+/* As rebind_require_root(), in the words of rtnetlink. */
+static int vf_require_root(void)
+{
+	if (sysfs_live() && geteuid() != 0) {
+		log_error("sriov vf: setting VF attributes needs root (CAP_NET_ADMIN); try "
+			  "--dry-run");
+		return -EPERM;
+	}
+	return rebind_require_root("sriov vf", false);
+}
+
 int sriov_vf_set(const char *pf_addr, int vf, const struct vf_attrs *want, bool dry_run)
 {
 	_cleanup_topo_ struct topo *t = NULL;
@@ -411,7 +422,7 @@ int sriov_vf_set(const char *pf_addr, int vf, const struct vf_attrs *want, bool 
 	}
 	if (dry_run)
 		return 0;
-	r = rebind_require_root("sriov vf", false);
+	r = vf_require_root();
 	if (r < 0)
 		return r;
 	r = vf_read(ifname, vf, &before);
@@ -705,7 +716,18 @@ static int engine_bind(struct set_ctx *c, struct topo *t, struct topo_dev **vfs,
 	json_object_set_new(c->res, undo ? "undo_result" : "bind_result", rebind_batch_json(b));
 	if (c->req->dry_run && r == 0)
 		return 0;
-	step_done(s, r, r == -E_REFUSED && b->n_blockers ? "refused: see blockers" : NULL);
+	if (r < 0) {
+		const char *why = b->n_blockers && !c->req->force ? "refused: see blockers" : NULL;
+
+		for (size_t i = 0; i < b->n && !why; i++)
+			why = b->items[i].message;
+		step_done(s, r,
+			  why		    ? why
+			  : r == -E_PARTIAL ? "not fully undone: see bind_result"
+					    : "see the error above");
+	} else {
+		step_done(s, 0, NULL);
+	}
 	return r;
 }
 
@@ -949,6 +971,7 @@ int sriov_set(const char *pf_addr, const struct sriov_set_req *req, json_t **res
 	json_object_set_new(res, "dry_run", json_boolean(req->dry_run));
 	json_object_set_new(res, "totalvfs", json_integer(pf->sriov_totalvfs));
 	json_object_set_new(res, "numvfs_before", json_integer(c.numvfs));
+	json_object_set_new(res, "numvfs_requested", json_integer(req->numvfs));
 	json_object_set_new(res, "numvfs_after", json_integer(c.numvfs));
 	json_object_set_new(res, "drivers_autoprobe_before", json_boolean(c.autoprobe));
 	json_object_set_new(res, "drivers_autoprobe_after", json_boolean(c.autoprobe));
