@@ -2,7 +2,7 @@
 # Installed as $datadir/bash-completion/completions/vfioctl. Works with the
 # bash-completion package (preferred) and without it (plain `complete -F`).
 
-_vfioctl_commands="list show groups check bind unbind restore apply status snapshot help"
+_vfioctl_commands="list show groups check bind unbind restore sriov doctor apply status snapshot help"
 _vfioctl_global_opts="--json --sysroot --verbose --help --version"
 _vfioctl_class_keywords="other storage net display multimedia memory bridge comm
 system input docking processor serial usb wireless intelligent satellite crypto
@@ -19,6 +19,11 @@ _vfioctl_cmd_opts()
 	check) echo "--group --json --help" ;;
 	bind) echo "--driver --only --dry-run --force --persist --json --help" ;;
 	unbind | restore) echo "--dry-run --force --json --help" ;;
+	sriov) echo "--json --help" ;;
+	sriov-show) echo "--json --help" ;;
+	sriov-set) echo "--vfs --bind --autoprobe --timeout --dry-run --force --persist --json --help" ;;
+	sriov-vf) echo "--mac --vlan --qos --trust --spoofchk --state --dry-run --persist --json --help" ;;
+	doctor) echo "--json --help" ;;
 	apply) echo "--config --dry-run --force --json --help" ;;
 	status) echo "--config --json --help" ;;
 	snapshot) echo "--output --json --help" ;;
@@ -34,6 +39,29 @@ _vfioctl_devices()
 	done
 	for p in "$1"/sys/class/net/*; do
 		[[ -e $p/device || -L $p/device ]] && printf '%s\n' "${p##*/}"
+	done
+}
+
+# SR-IOV PFs (address and interfaces) under sysroot $1.
+_vfioctl_sriov_pfs()
+{
+	local p n
+	for p in "$1"/sys/bus/pci/devices/*; do
+		[[ -e $p/sriov_totalvfs ]] || continue
+		printf '%s\n' "${p##*/}"
+		for n in "$p"/net/*; do
+			[[ -e $n ]] && printf '%s\n' "${n##*/}"
+		done
+	done
+}
+
+# VF numbers of PF $2 (address or interface) under sysroot $1.
+_vfioctl_sriov_vfs()
+{
+	local d=$1/sys/bus/pci/devices/$2 l
+	[[ -d $d ]] || d=$1/sys/class/net/$2/device
+	for l in "$d"/virtfn*; do
+		[[ -e $l || -L $l ]] && printf '%s\n' "${l##*virtfn}"
 	done
 }
 
@@ -113,6 +141,12 @@ _vfioctl_optarg()
 	list:-c | list:--class) _vfioctl_add_list "$val" "$_vfioctl_class_keywords" ;;
 	list:-d | list:--driver) _vfioctl_add "$val" "$(_vfioctl_drivers "$root")" ;;
 	bind:-d | bind:--driver) _vfioctl_add "$val" "vfio-pci $(_vfioctl_drivers "$root" | grep -vx none)" ;;
+	sriov-set:-b | sriov-set:--bind) _vfioctl_add "$val" "vfio-pci $(_vfioctl_drivers "$root" | grep -vx none)" ;;
+	sriov-set:-a | sriov-set:--autoprobe) _vfioctl_add "$val" "yes no" ;;
+	sriov-set:-N | sriov-set:--vfs | sriov-set:-t | sriov-set:--timeout) ;;
+	sriov-vf:-m | sriov-vf:--mac | sriov-vf:-V | sriov-vf:--vlan | sriov-vf:-q | sriov-vf:--qos) ;;
+	sriov-vf:-T | sriov-vf:--trust | sriov-vf:-s | sriov-vf:--spoofchk) _vfioctl_add "$val" "on off" ;;
+	sriov-vf:-S | sriov-vf:--state) _vfioctl_add "$val" "auto enable disable" ;;
 	check:-g | check:--group) _vfioctl_add "$val" "$(_vfioctl_groups "$root")" ;;
 	groups:-o | groups:--acs-override)
 		_vfioctl_add_list "$val" "$_vfioctl_acs_modes id: $(_vfioctl_ids "$root")"
@@ -158,6 +192,15 @@ _vfioctl()
 			;;
 		esac
 	done
+	# sriov SUBCOMMAND: what follows is the subcommand's ("sriov-set", ...)
+	if [[ $cmd == sriov ]]; then
+		for ((i = cmdi + 1; i < cword; i++)); do
+			[[ ${words[i]} == -* ]] && continue
+			cmd=sriov-${words[i]}
+			cmdi=$i
+			break
+		done
+	fi
 	[[ $root == "~/"* ]] && root=$HOME/${root#"~/"}
 	[[ $root == / ]] && root=
 
@@ -191,6 +234,10 @@ _vfioctl()
 				((i++))
 				;;
 			-p | --predict | --acs-override=* | -o?* | --group=* | -g?*) predict=1 ;;
+			-N | --vfs | -b | --bind | -a | --autoprobe | -t | --timeout | -m | --mac | -V | \
+				--vlan | -q | --qos | -T | --trust | -s | --spoofchk | -S | --state)
+				[[ $cmd == sriov-* ]] && ((i++))
+				;;
 			-*) ;;
 			*) ((n++)) ;;
 			esac
@@ -199,6 +246,20 @@ _vfioctl()
 		list | bind | unbind | restore) _vfioctl_add "$cur" "$(_vfioctl_devices "$root")" ;;
 		check) [[ -z $predict ]] && _vfioctl_add "$cur" "$(_vfioctl_devices "$root")" ;;
 		show) ((n == 0)) && _vfioctl_add "$cur" "$(_vfioctl_devices "$root")" ;;
+		sriov) _vfioctl_add "$cur" "show set vf" ;;
+		sriov-show | sriov-set) ((n == 0)) && _vfioctl_add "$cur" "$(_vfioctl_sriov_pfs "$root")" ;;
+		sriov-vf)
+			if ((n == 0)); then
+				_vfioctl_add "$cur" "$(_vfioctl_sriov_pfs "$root")"
+			elif ((n == 1)); then
+				# the PF is the first operand after "vf"
+				for ((i = cmdi + 1; i < cword; i++)); do
+					[[ ${words[i]} == -* ]] && continue
+					_vfioctl_add "$cur" "$(_vfioctl_sriov_vfs "$root" "${words[i]}")"
+					break
+				done
+			fi
+			;;
 		groups)
 			# group numbers name the kernel's groups: not with --predict
 			[[ -z $predict ]] && _vfioctl_add "$cur" "$(_vfioctl_groups "$root")"

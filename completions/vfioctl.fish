@@ -126,6 +126,73 @@ function __vfioctl_drivers
     end
 end
 
+# sriov: the subcommand (show, set, vf) of the line, or nothing.
+function __vfioctl_sriov_sub
+    set -l tokens (commandline -opc)
+    set -l i (contains -i -- sriov $tokens); or return
+    for t in $tokens[(math $i + 1)..-1]
+        switch $t
+            case '-*'
+            case '*'
+                echo -- $t
+                return
+        end
+    end
+end
+
+function __vfioctl_sriov_using
+    __vfioctl_using sriov; and contains -- (__vfioctl_sriov_sub) $argv
+end
+
+# Operands after the sriov subcommand (options with values skipped).
+function __vfioctl_sriov_operands
+    set -l tokens (commandline -opc)
+    set -l i (contains -i -- sriov $tokens); or return
+    set -l n -1
+    set -l skip 0
+    set -l ops
+    for t in $tokens[(math $i + 1)..-1]
+        if test $skip = 1
+            set skip 0
+            continue
+        end
+        switch $t
+            case -N --vfs -b --bind -a --autoprobe -t --timeout -m --mac -V --vlan -q --qos -T --trust -s --spoofchk -S --state
+                set skip 1
+            case '-*'
+            case '*'
+                set n (math $n + 1)
+                set ops $ops $t
+        end
+    end
+    if contains -- --pf $argv
+        echo -- $ops[2]
+    else
+        echo $n
+    end
+end
+
+function __vfioctl_sriov_pfs
+    set -l root (__vfioctl_parse --root)
+    for p in $root/sys/bus/pci/devices/*
+        test -e $p/sriov_totalvfs; or continue
+        printf '%s\tSR-IOV PF\n' (string replace -r -- '.*/' '' $p)
+        for n in $p/net/*
+            printf '%s\tPF interface\n' (string replace -r -- '.*/' '' $n)
+        end
+    end
+end
+
+function __vfioctl_sriov_vfs
+    set -l root (__vfioctl_parse --root)
+    set -l pf (__vfioctl_sriov_operands --pf)
+    set -l d $root/sys/bus/pci/devices/$pf
+    test -d $d; or set d $root/sys/class/net/$pf/device
+    for l in $d/virtfn*
+        printf '%s\tVF\n' (string replace -r -- '.*virtfn' '' $l)
+    end
+end
+
 complete -c vfioctl -f
 
 # Global options (before the command) and commands.
@@ -142,13 +209,15 @@ complete -c vfioctl -n $g -a check -d "Check whether a device's IOMMU group can 
 complete -c vfioctl -n $g -a bind -d "Bind devices' whole IOMMU groups to vfio-pci in one safe batch"
 complete -c vfioctl -n $g -a unbind -d 'Detach devices from their driver and keep them driverless'
 complete -c vfioctl -n $g -a restore -d 'Give devices back the driver they had before vfioctl moved them'
+complete -c vfioctl -n $g -a sriov -d 'SR-IOV: show PFs and VFs, set the VF count, set VF attributes'
+complete -c vfioctl -n $g -a doctor -d 'Check that IOMMU and VFIO work; say why not and how to fix it'
 complete -c vfioctl -n $g -a apply -d 'Apply the configuration: modules, VFs, VF attributes, binds'
 complete -c vfioctl -n $g -a status -d 'Compare the configuration with the host; exit 1 on drift'
 complete -c vfioctl -n $g -a snapshot -d 'Save the sysfs/proc subset vfioctl reads as a tar.gz'
 complete -c vfioctl -n $g -a help -d 'Show the help'
 
 # Options every command accepts.
-set -l any '__vfioctl_using list show groups check bind unbind restore apply status snapshot'
+set -l any '__vfioctl_using list show groups check bind unbind restore sriov doctor apply status snapshot'
 complete -c vfioctl -n $any -s j -l json -d 'Print JSON'
 complete -c vfioctl -n $any -s h -l help -d 'Show the help of the command'
 
@@ -189,3 +258,24 @@ complete -c vfioctl -n '__vfioctl_using apply' -s f -l force -d 'Go on despite d
 
 # snapshot [--output FILE]
 complete -c vfioctl -n '__vfioctl_using snapshot' -s o -l output -r -F -d "Write to FILE ('-': stdout)"
+
+# sriov show [PF] | set [PF] --vfs N ... | vf PF VF ...
+set -l nosub '__vfioctl_using sriov; and test -z (__vfioctl_sriov_sub)'
+complete -c vfioctl -n $nosub -a show -d 'List SR-IOV PFs and their VFs'
+complete -c vfioctl -n $nosub -a set -d 'Create, resize or remove VFs; bind them'
+complete -c vfioctl -n $nosub -a vf -d "Set a VF's MAC, VLAN/QoS, trust, spoofchk and link state"
+complete -c vfioctl -n '__vfioctl_sriov_using show set vf; and test (__vfioctl_sriov_operands) = 0' -a '(__vfioctl_sriov_pfs)'
+complete -c vfioctl -n '__vfioctl_sriov_using vf; and test (__vfioctl_sriov_operands) = 1' -a '(__vfioctl_sriov_vfs)'
+complete -c vfioctl -n '__vfioctl_sriov_using set' -s N -l vfs -x -d 'The number of VFs (0 removes them)'
+complete -c vfioctl -n '__vfioctl_sriov_using set' -s b -l bind -x -a 'vfio-pci (__vfioctl_drivers)' -d 'Bind the VFs to DRIVER without the host VF driver'
+complete -c vfioctl -n '__vfioctl_sriov_using set' -s a -l autoprobe -x -a 'yes no' -d 'sriov_drivers_autoprobe to leave'
+complete -c vfioctl -n '__vfioctl_sriov_using set' -s t -l timeout -x -d 'Seconds a sriov_numvfs write may take'
+complete -c vfioctl -n '__vfioctl_sriov_using set' -s f -l force -d 'Go on although VFs that go away are in use'
+complete -c vfioctl -n '__vfioctl_sriov_using set vf' -s n -l dry-run -d 'Print the plan, write nothing'
+complete -c vfioctl -n '__vfioctl_sriov_using set vf' -s p -l persist -d 'Also write it to the configuration'
+complete -c vfioctl -n '__vfioctl_sriov_using vf' -s m -l mac -x -d 'Unicast MAC address'
+complete -c vfioctl -n '__vfioctl_sriov_using vf' -s V -l vlan -x -d 'VLAN ID 0-4095 (0: none)'
+complete -c vfioctl -n '__vfioctl_sriov_using vf' -s q -l qos -x -a '0 1 2 3 4 5 6 7' -d '802.1p priority (with --vlan)'
+complete -c vfioctl -n '__vfioctl_sriov_using vf' -s T -l trust -x -a 'on off' -d 'Trusted VF'
+complete -c vfioctl -n '__vfioctl_sriov_using vf' -s s -l spoofchk -x -a 'on off' -d 'MAC/VLAN anti-spoofing'
+complete -c vfioctl -n '__vfioctl_sriov_using vf' -s S -l state -x -a 'auto enable disable' -d 'VF link state'

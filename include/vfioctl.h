@@ -33,6 +33,7 @@ int cmd_show(int argc, char *argv[]);
 int cmd_snapshot(int argc, char *argv[]);
 int cmd_groups(int argc, char *argv[]);
 int cmd_check(int argc, char *argv[]);
+int cmd_doctor(int argc, char *argv[]);
 int cmd_bind(int argc, char *argv[]);
 int cmd_unbind(int argc, char *argv[]);
 int cmd_restore(int argc, char *argv[]);

@@ -67,21 +67,32 @@ static const char *const net_attrs[] = {
 	"type",	   "addr_assign_type", "phys_port_name", "phys_switch_id"
 };
 static const char *const block_attrs[] = { "dev", "size", "ro", "removable", "partition" };
-static const char *const iommu_group_attrs[] = { "type", "reserved_regions" };
+static const char *const iommu_group_attrs[] = { "type", "reserved_regions", "name" };
+/* IOMMU units: VT-d capability registers (ecap bit 3: interrupt remapping), AMD-Vi's. */
+static const char *const iommu_attrs[] = { "intel-iommu/cap", "intel-iommu/ecap",
+					   "intel-iommu/version", "amd-iommu/cap",
+					   "amd-iommu/features" };
+/* ACPI tables that describe an IOMMU (doctor): DMAR, IVRS, IORT, VIOT. */
+static const char *const iommu_tables[] = { "DMAR", "IVRS", "IORT", "VIOT" };
 static const char *const host_files[] = {
 	"/proc/cmdline",
 	"/proc/cpuinfo",
 	"/proc/modules",
 	"/proc/mounts",
 	"/proc/swaps",
-	"/sys/firmware/acpi/tables/DMAR",
-	"/sys/firmware/acpi/tables/IVRS",
+	"/proc/interrupts",
+	"/proc/sys/kernel/osrelease",
+	"/proc/sys/kernel/dmesg_restrict",
 	"/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts",
 	"/sys/module/vfio/parameters/enable_unsafe_noiommu_mode",
 	"/sys/module/vfio_pci/parameters/ids",
 	"/sys/module/vfio_pci/parameters/disable_vga",
 	"/sys/module/vfio_pci/parameters/disable_idle_d3",
 	"/sys/bus/pci/drivers_autoprobe",
+	/* the bootloader in use, for doctor's hints */
+	"/etc/default/grub",
+	"/etc/kernel/cmdline",
+	"/sys/firmware/efi/efivars/LoaderInfo-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f",
 };
 
 static int mkdir_parents(const char *path)
@@ -310,10 +321,10 @@ static void copy_iommu_groups(struct snap *s)
 
 static void copy_modules(struct snap *s)
 {
-	static const char *const mods[] = { "vfio",	     "vfio_pci",
-					    "vfio_pci_core", "vfio_iommu_type1",
-					    "kvm",	     "kvm_intel",
-					    "kvm_amd",	     "pci_stub" };
+	static const char *const mods[] = {
+		"vfio",	     "vfio_pci", "vfio_pci_core", "vfio_iommu_type1", "kvm",
+		"kvm_intel", "kvm_amd",	 "pci_stub",	  "iommufd"
+	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(mods); i++) {
 		_cleanup_free_ char *dir = xasprintf("/sys/module/%s", mods[i]);
@@ -323,6 +334,70 @@ static void copy_modules(struct snap *s)
 			continue;
 		make_dir(s, dir);
 		copy_file(s, state, false);
+	}
+}
+
+/* The tables are root-only: without root an empty file records that one exists. */
+static void copy_acpi_tables(struct snap *s)
+{
+	if (!sysfs_exists("/sys/firmware/acpi/tables"))
+		return;
+	make_dir(s, "/sys/firmware/acpi/tables");
+	for (size_t i = 0; i < ARRAY_SIZE(iommu_tables); i++) {
+		_cleanup_free_ char *p = xasprintf("/sys/firmware/acpi/tables/%s", iommu_tables[i]);
+		_cleanup_free_ char *dst = NULL;
+		_cleanup_close_ int fd = -1;
+
+		if (copy_file(s, p, true) != -EACCES)
+			continue;
+		dst = xasprintf("%s%s", s->stage, p);
+		fd = open(dst, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	}
+}
+
+/* IOMMU nodes of the device tree (Arm, RISC-V), with their compatible and status. */
+static void copy_dt_iommus(struct snap *s, const char *dir, int depth)
+{
+	_cleanup_closedir_ DIR *d = sysfs_opendir(dir);
+	struct dirent *de;
+
+	if (d && depth == 3)
+		make_dir(s, dir);
+	while (d && (de = readdir(d))) {
+		_cleanup_free_ char *sub = NULL;
+
+		if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+			continue;
+		sub = xasprintf("%s/%s", dir, de->d_name);
+		if (startswith(de->d_name, "iommu") || startswith(de->d_name, "smmu")) {
+			static const char *const attrs[] = { "compatible", "status" };
+
+			make_dir(s, sub);
+			copy_attrs(s, sub, attrs, ARRAY_SIZE(attrs));
+		} else if (depth > 1) {
+			copy_dt_iommus(s, sub, depth - 1);
+		}
+	}
+}
+
+/* The module index libkmod needs to tell available and built-in modules apart. */
+static void copy_module_index(struct snap *s)
+{
+	static const char *const files[] = { "modules.dep.bin", "modules.builtin.bin" };
+	_cleanup_free_ char *rel = NULL;
+	struct utsname u;
+
+	if (sysfs_read("/proc/sys/kernel/osrelease", &rel) < 0 || !*rel || strchr(rel, '/')) {
+		free(rel);
+		rel = NULL;
+		if (!sysfs_live() || uname(&u) < 0)
+			return;
+		rel = xstrdup(u.release);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		_cleanup_free_ char *p = xasprintf("/lib/modules/%s/%s", rel, files[i]);
+
+		copy_file(s, p, true);
 	}
 }
 
@@ -502,10 +577,13 @@ int cmd_snapshot(int argc, char *argv[])
 	copy_iommu_groups(&s);
 	copy_class(&s, "/sys/class/net", net_attrs, ARRAY_SIZE(net_attrs), false);
 	copy_class(&s, "/sys/class/block", block_attrs, ARRAY_SIZE(block_attrs), true);
-	copy_class(&s, "/sys/class/iommu", NULL, 0, false);
+	copy_class(&s, "/sys/class/iommu", iommu_attrs, ARRAY_SIZE(iommu_attrs), false);
 	copy_modules(&s);
 	for (size_t i = 0; i < ARRAY_SIZE(host_files); i++)
 		copy_file(&s, host_files[i], false);
+	copy_acpi_tables(&s);
+	copy_dt_iommus(&s, "/sys/firmware/devicetree/base", 3);
+	copy_module_index(&s);
 	copy_dev_nodes(&s);
 	copy_kmsg(&s);
 	write_manifest(&s);

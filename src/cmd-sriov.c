@@ -409,10 +409,7 @@ static void print_set(json_t *res)
 				       json_string_value(json_object_get(s, "address")),
 				       json_string_value(json_object_get(s, "status")),
 				       json_string_value(json_object_get(s, "error")));
-	json_array_foreach (json_object_get(res, "blockers"), i, s)
-		printf("blocker: %s\n", json_string_value(s));
-	json_array_foreach (json_object_get(res, "warnings"), i, s)
-		printf("warning: %s\n", json_string_value(s));
+	/* Blockers and warnings were said on stderr as they were found. */
 	if (streq(status, "unchanged"))
 		puts("nothing to do");
 	else if (streq(status, "planned"))

@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{ "restore", cmd_restore,
 	  "give devices back the driver they had before vfioctl moved them" },
 	{ "sriov", cmd_sriov, "SR-IOV: show PFs and VFs, set the VF count, set VF attributes" },
+	{ "doctor", cmd_doctor, "check that IOMMU and VFIO work; say why not and how to fix it" },
 	{ "apply", cmd_apply, "apply the configuration: modules, VFs, VF attributes, binds" },
 	{ "status", cmd_status, "compare the configuration with the host; exit 1 on drift" },
 	{ "udev-add", cmd_udev_add, NULL }, /* the udev rule's helper: not listed */

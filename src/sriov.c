@@ -654,12 +654,22 @@ static json_t *vf_addrs_json(struct topo_dev **vfs, size_t n)
 	return a;
 }
 
-static void merge_messages(json_t *res, const char *key, char **v, size_t n)
+/* The engine's blockers and warnings: into the result, and said on stderr. */
+static void merge_messages(struct set_ctx *c, const struct rebind_batch *b)
 {
-	json_t *a = json_object_get(res, key);
-
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_string(v[i]));
+	for (size_t i = 0; i < b->n_blockers; i++) {
+		json_array_append_new(json_object_get(c->res, "blockers"),
+				      json_string(b->blockers[i]));
+		if (c->req->force)
+			log_warn("%s (going on: --force)", b->blockers[i]);
+		else
+			log_error("refused: %s", b->blockers[i]);
+	}
+	for (size_t i = 0; i < b->n_warnings; i++) {
+		json_array_append_new(json_object_get(c->res, "warnings"),
+				      json_string(b->warnings[i]));
+		log_warn("%s", b->warnings[i]);
+	}
 }
 
 /*
@@ -689,8 +699,7 @@ static int engine_bind(struct set_ctx *c, struct topo *t, struct topo_dev **vfs,
 		b->items[b->n - 1].requested = true;
 	}
 	r = rebind_check(b, t);
-	merge_messages(c->res, "blockers", b->blockers, b->n_blockers);
-	merge_messages(c->res, "warnings", b->warnings, b->n_warnings);
+	merge_messages(c, b);
 	if (r == 0 && !c->req->dry_run)
 		r = rebind_run(b);
 	json_object_set_new(c->res, undo ? "undo_result" : "bind_result", rebind_batch_json(b));
@@ -817,13 +826,10 @@ static int do_set(struct set_ctx *c, struct topo *t, struct topo_dev *pf)
 				return -E_REFUSED;
 		}
 		r = rebind_check(b, t);
-		merge_messages(c->res, "blockers", b->blockers, b->n_blockers);
-		merge_messages(c->res, "warnings", b->warnings, b->n_warnings);
+		merge_messages(c, b);
 		if (r < 0) {
 			json_object_set_new(s, "status", json_string("refused"));
 			json_object_set_new(s, "error", json_string("VFs in use: see blockers"));
-			for (size_t i = 0; i < b->n_blockers; i++)
-				log_error("%s: %s", c->pf_addr, b->blockers[i]);
 			log_error("%s: refusing to remove VFs in use (--force to override)",
 				  c->pf_addr);
 			return r;
@@ -863,20 +869,19 @@ static int do_set(struct set_ctx *c, struct topo *t, struct topo_dev *pf)
 			/* The new VFs' addresses are known once the kernel creates them. */
 			json_object_set_new(s, "driver", json_string(req->bind_driver));
 		} else {
-			if (req->dry_run) {
-				t2 = NULL;
-				pf2 = pf;
-				newvfs = vfs_of(t, pf, &n2);
-			} else {
+			/* The VFs as they are now: new ones, or the existing ones (same count). */
+			if (!req->dry_run) {
 				r = scan_pf(c->pf_addr, &t2, &pf2);
 				if (r < 0)
 					return undo_all(c, old_numvfs, old_autoprobe, before);
-				newvfs = vfs_of(t2, pf2, &n2);
+				t = t2;
+				pf = pf2;
 			}
+			newvfs = vfs_of(t, pf, &n2);
 			drivers = xcalloc(n2 + 1, sizeof(*drivers));
 			for (size_t i = 0; i < n2; i++)
 				drivers[i] = req->bind_driver;
-			r = engine_bind(c, t2 ? t2 : t, newvfs, drivers, n2, false);
+			r = engine_bind(c, t, newvfs, drivers, n2, false);
 			if (r == -E_PARTIAL) {
 				add_left(c, "see bind_result for the VFs not bound or restored");
 				if (c->autoprobe != final_autoprobe &&

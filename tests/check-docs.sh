@@ -78,6 +78,22 @@ for c in "${COMMANDS[@]}"; do
 	CMD_OPTS[$c]=$(long_opts "$TMP/help-$c" | tr '\n' ' ')
 done
 
+# Subcommands: a "Subcommands:" section in `vfioctl COMMAND --help` (e.g.
+# sriov); `vfioctl COMMAND SUB --help` lists the subcommand's own options.
+declare -A SUB_OPTS
+SUBS=() # "COMMAND SUB"
+for c in "${COMMANDS[@]}"; do
+	for s in $(sed -n '/^Subcommands:/,/^$/{s/^  \([a-z][a-z0-9-]*\) .*/\1/p}' "$TMP/help-$c"); do
+		SUBS+=("$c $s")
+		if ! "$VFIOCTL" "$c" "$s" --help >"$TMP/help-$c-$s" 2>"$TMP/help-$c-$s.err"; then
+			err "'vfioctl $c $s --help' failed: $(head -2 "$TMP/help-$c-$s.err")"
+			SUB_OPTS[$c $s]=""
+			continue
+		fi
+		SUB_OPTS[$c $s]=$(long_opts "$TMP/help-$c-$s" | tr '\n' ' ')
+	done
+done
+
 # --- Man page ----------------------------------------------------------------
 
 if command -v scdoc >/dev/null; then
@@ -112,6 +128,14 @@ for c in "${COMMANDS[@]}"; do
 	grep -q "vfioctl $c\b" "$TMP/man-synopsis" || err "$MAN: command '$c' is not in SYNOPSIS"
 	for o in ${CMD_OPTS[$c]}; do
 		has_opt "$o" <"$TMP/man-$c" || err "$MAN: option $o of '$c' is not in its section"
+	done
+done
+
+for cs in "${SUBS[@]}"; do
+	c=${cs% *}
+	grep -q "vfioctl $cs\b" "$TMP/man-synopsis" || err "$MAN: '$cs' is not in SYNOPSIS"
+	for o in ${SUB_OPTS[$cs]}; do
+		has_opt "$o" <"$TMP/man-$c" || err "$MAN: option $o of '$cs' is not in the '$c' section"
 	done
 done
 
@@ -150,9 +174,17 @@ for c in "${COMMANDS[@]}"; do
 	esac
 	case " ${CMD_OPTS[$c]} " in *" --acs-override "*) CASES+=("vfioctl $c --acs-override=|downstream multifunction") ;; esac
 done
+for cs in "${SUBS[@]}"; do
+	CASES+=("vfioctl ${cs% *} |${cs#* }")
+	[ -n "${SUB_OPTS[$cs]}" ] && CASES+=("vfioctl $cs --|${SUB_OPTS[$cs]}")
+done
 nopts=${#GLOBAL_OPTS[@]}
 for c in "${COMMANDS[@]}"; do
 	set -- ${CMD_OPTS[$c]}
+	nopts=$((nopts + $#))
+done
+for cs in "${SUBS[@]}"; do
+	set -- ${SUB_OPTS[$cs]}
 	nopts=$((nopts + $#))
 done
 
@@ -243,7 +275,7 @@ else
 	for c in "${COMMANDS[@]}"; do
 		grep -qE -- "-a ['\"]?$c([[:space:]'\"]|\$)" "$FISHC" || err "fish: command '$c' missing from $FISHC"
 	done
-	for o in "${GLOBAL_OPTS[@]}" ${CMD_OPTS[@]+${CMD_OPTS[@]}}; do
+	for o in "${GLOBAL_OPTS[@]}" ${CMD_OPTS[@]+${CMD_OPTS[@]}} ${SUB_OPTS[@]+${SUB_OPTS[@]}}; do
 		grep -qE -- "-l ${o#--}([[:space:]]|\$)" "$FISHC" || err "fish: option $o missing from $FISHC"
 	done
 fi
@@ -272,6 +304,18 @@ for c in "${COMMANDS[@]}"; do
 	done
 done
 
+# Subcommand options: in the completion function of their command
+# (_vfioctl_COMMAND, called from the command's block).
+for cs in "${SUBS[@]}"; do
+	c=${cs% *}
+	sed -n "/^_vfioctl_$c() {/,/^}/p" "$ZSHC" | noexcl >"$TMP/zsh-sub-$c"
+	grep -qE "[\"']${cs#* }:" "$TMP/zsh-sub-$c" || err "zsh: subcommand '$cs' missing from _vfioctl_$c in $ZSHC"
+	for o in ${SUB_OPTS[$cs]}; do
+		case $o in --json | --help) grep -q '\$common' "$TMP/zsh-sub-$c" && continue ;; esac
+		has_opt "$o" <"$TMP/zsh-sub-$c" || err "zsh: option $o of '$cs' missing from _vfioctl_$c in $ZSHC"
+	done
+done
+
 # --- JSON keys: every key printed over the fixtures is in the man page ---------
 
 if command -v jq >/dev/null; then
@@ -296,6 +340,15 @@ if command -v jq >/dev/null; then
 			v show "$a"
 		done
 		has_cmd groups && v groups --explain # the keys of groups, and more
+		if has_cmd sriov; then
+			v sriov show
+			# each PF's plan, with a bind (the dry run needs no root)
+			for a in $(jq -r '.devices[] | select(.sriov_role == "pf") | .address' "$d.list" 2>/dev/null); do
+				v sriov set "$a" --vfs 1 --bind vfio-pci --dry-run
+				v sriov vf "$a" 0 --vlan 1 --dry-run
+			done
+		fi
+		has_cmd doctor && v doctor
 		if has_cmd check && [ -n "$addrs" ]; then
 			v check $addrs
 		fi

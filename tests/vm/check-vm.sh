@@ -17,6 +17,8 @@ BOOTS=(
 	"switch-noiommu|--topology switch --no-iommu"
 	"sriov-noiommu|--topology sriov --no-iommu"
 	"legacy-noiommu|--topology legacy --no-iommu"
+	"bridge-iommu-off|--topology bridge --append intel_iommu=off"
+	"bridge-nointremap|--topology bridge --intremap off"
 	"boot|--topology boot --systemd|tests/vm/boot-setup.sh"
 )
 want=("$@")

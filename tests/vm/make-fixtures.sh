@@ -11,6 +11,8 @@ FIXTURES=(
 	"bridge|--topology bridge|"
 	"bridge-noiommu|--topology bridge --no-iommu|"
 	"bridge-user|--topology bridge|user"
+	"bridge-iommu-off|--topology bridge --append intel_iommu=off|"
+	"bridge-nointremap|--topology bridge --intremap off|"
 	"switch|--topology switch|"
 	"switch-noiommu|--topology switch --no-iommu|"
 	"sriov|--topology sriov|"

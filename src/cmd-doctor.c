@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vfioctl doctor: is this host ready for VFIO passthrough, and if not, why and
+ * what to do. The checks live in src/iommu.c; this prints them.
+ *
+ * JSON output (--json), keys stable:
+ *
+ *   {
+ *     "ok": bool,                      no check failed (exit 0)
+ *     "checks": [
+ *       {
+ *         "id": "iommu-enabled",       see vfioctl(8), doctor, for the ids
+ *         "status": "pass" | "warn" | "fail" | "skip",
+ *         "detail": string,            what was found
+ *         "hint": string | null        what to do about it
+ *       }
+ *     ]
+ *   }
+ */
+#include <getopt.h>
+
+#include "iommu.h"
+#include "output.h"
+#include "util.h"
+#include "vfioctl.h"
+
+static void doctor_help(FILE *f)
+{
+	fputs("Usage: vfioctl doctor\n"
+	      "\n"
+	      "Check that this host (or the snapshot given with --sysroot) can do VFIO\n"
+	      "passthrough: CPU virtualization, the IOMMU's firmware table, the kernel command\n"
+	      "line, whether the IOMMU is enabled, interrupt remapping, the IOMMU mode, the VFIO\n"
+	      "modules and /dev/vfio/vfio, no-IOMMU mode, the ACS override and IOMMU faults in\n"
+	      "the kernel log. Prints one line per check (PASS, WARN, FAIL or SKIP) with what\n"
+	      "was found, and a hint for what to do. Run as root to read the kernel log.\n"
+	      "Exit status: 0 no check failed, 1 a check failed.\n"
+	      "\n"
+	      "  -j, --json  print JSON\n"
+	      "  -h, --help  show this help\n",
+	      f);
+}
+
+static json_t *report_json(const struct doctor_report *rep)
+{
+	json_t *root = json_object(), *checks = json_array();
+
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct doctor_check *k = &rep->checks[i];
+
+		json_array_append_new(checks,
+				      json_pack("{s:s, s:s, s:s, s:o}", "id", k->id, "status",
+						check_status_name(k->status), "detail", k->detail,
+						"hint", json_string_or_null(k->hint)));
+	}
+	json_object_set_new(root, "ok", json_boolean(doctor_ok(rep)));
+	json_object_set_new(root, "checks", checks);
+	return root;
+}
+
+static bool use_color(void)
+{
+	const char *term = getenv("TERM");
+
+	return isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && term && !streq(term, "dumb");
+}
+
+static void print_text(const struct doctor_report *rep)
+{
+	static const char *const labels[] = { "PASS", "WARN", "FAIL", "SKIP" };
+	static const char *const colors[] = { "\033[32m", "\033[33m", "\033[1;31m", "\033[2m" };
+	bool color = use_color();
+	unsigned counts[4] = { 0 };
+
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct doctor_check *k = &rep->checks[i];
+
+		counts[k->status]++;
+		if (color)
+			printf("%s%s\033[0m", colors[k->status], labels[k->status]);
+		else
+			fputs(labels[k->status], stdout);
+		printf("  %-19s  %s\n", k->id, k->detail);
+		if (k->hint)
+			printf("      %-19s  hint: %s\n", "", k->hint);
+	}
+	if (counts[CHECK_FAIL])
+		printf("\n%u check%s failed: VFIO passthrough is not possible now.\n",
+		       counts[CHECK_FAIL], counts[CHECK_FAIL] == 1 ? "" : "s");
+	else
+		printf("\nNo check failed (%u warning%s).\n", counts[CHECK_WARN],
+		       counts[CHECK_WARN] == 1 ? "" : "s");
+}
+
+int cmd_doctor(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct iommu_facts facts;
+	struct doctor_report rep;
+	bool ok;
+	int c, r = 0;
+
+	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			opts.json = true;
+			break;
+		case 'h':
+			doctor_help(stdout);
+			return 0;
+		default:
+			doctor_help(stderr);
+			return -E_USAGE;
+		}
+	}
+	if (optind != argc) {
+		log_error("doctor: unexpected argument '%s'", argv[optind]);
+		return -E_USAGE;
+	}
+
+	r = iommu_facts_read(&facts);
+	if (r < 0) {
+		log_error("doctor: %s", strerror(-r));
+		return r;
+	}
+	iommu_doctor_eval(&facts, &rep);
+	iommu_facts_clear(&facts);
+	ok = doctor_ok(&rep);
+	if (opts.json)
+		r = output_json(report_json(&rep));
+	else
+		print_text(&rep);
+	doctor_report_clear(&rep);
+	if (r < 0)
+		return r;
+	return ok ? 0 : VERDICT_PROBLEM;
+}

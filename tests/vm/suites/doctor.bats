@@ -1,0 +1,175 @@
+#!/usr/bin/env bats
+# doctor on a real kernel, issue 6's four boots of the bridge topology:
+#   bridge             IOMMU on: no check fails
+#   bridge-noiommu     no intel-iommu device: no firmware table, IOMMU not enabled
+#   bridge-iommu-off   intel_iommu=off after the harness' intel_iommu=on
+#   bridge-nointremap  -device intel-iommu,intremap=off
+# and the proof behind the verdicts: VFIO_SET_IOMMU on a group bound to vfio-pci
+# works when doctor passes and is refused (EPERM) when interrupt remapping is off,
+# until allow_unsafe_interrupts is set. Other boots only get the cheap sysfs test.
+load helpers
+
+DOCTOR_BOOTS=" bridge bridge-noiommu bridge-iommu-off bridge-nointremap "
+
+# Verdicts ("id=status ...") expected as root before anything is loaded.
+expected() {
+	local pre="cpu-virt=pass firmware-table=pass"
+	local tail="vfio-modules=pass vfio-device=pass noiommu-mode=pass acs-override=pass iommu-faults=pass"
+	case $BOOT in
+	bridge) echo "$pre kernel-cmdline=pass iommu-enabled=pass interrupt-remapping=pass iommu-mode=pass $tail" ;;
+	bridge-noiommu) echo "cpu-virt=pass firmware-table=fail kernel-cmdline=skip iommu-enabled=fail interrupt-remapping=skip iommu-mode=skip $tail" ;;
+	bridge-iommu-off) echo "$pre kernel-cmdline=fail iommu-enabled=fail interrupt-remapping=pass iommu-mode=skip $tail" ;;
+	bridge-nointremap) echo "$pre kernel-cmdline=pass iommu-enabled=pass interrupt-remapping=fail iommu-mode=pass $tail" ;;
+	esac
+}
+
+verdicts() {
+	jq -r '[.checks[] | "\(.id)=\(.status)"] | join(" ")'
+}
+
+check_field() { # json id field
+	jq -r --arg id "$2" ".checks[] | select(.id == \$id) | .$3" <<<"$1"
+}
+
+doctor_boot() {
+	[[ $DOCTOR_BOOTS == *" $BOOT "* ]] || skip "doctor's boots only (bridge, bridge-noiommu, bridge-iommu-off, bridge-nointremap)"
+}
+
+setup() {
+	[ "$(id -u)" = 0 ] || skip "VM tier runs as root"
+}
+
+# Bind the two e1000 functions (one group with their PCIe-to-PCI bridge) to vfio-pci.
+bind_e1000_group() {
+	local d
+	modprobe vfio-pci
+	for d in $(for x in /sys/bus/pci/devices/*; do
+		[ "$(cat "$x/device")" = 0x100e ] && basename "$x"
+	done); do
+		[ -e "/sys/bus/pci/devices/$d/driver" ] && echo "$d" >"/sys/bus/pci/devices/$d/driver/unbind"
+		echo vfio-pci >"/sys/bus/pci/devices/$d/driver_override"
+		echo "$d" >/sys/bus/pci/drivers_probe
+		E1000=$d
+	done
+	udevadm settle
+	GROUP=$(basename "$(readlink "/sys/bus/pci/devices/$E1000/iommu_group")")
+}
+
+# What QEMU does with an assigned group: container, group, VFIO_SET_IOMMU (type1v2).
+set_iommu() {
+	python3 - "$1" <<-'PY'
+		import fcntl, os, struct, sys
+		container = os.open("/dev/vfio/vfio", os.O_RDWR)
+		group = os.open("/dev/vfio/" + sys.argv[1], os.O_RDWR)
+		fcntl.ioctl(group, 0x3b68, struct.pack("i", container))  # VFIO_GROUP_SET_CONTAINER
+		try:
+		    fcntl.ioctl(container, 0x3b66, 3)  # VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU
+		except OSError as e:
+		    print("SET_IOMMU:", os.strerror(e.errno))
+		    sys.exit(1)
+		print("SET_IOMMU: ok")
+	PY
+}
+
+@test "live doctor: iommu-enabled passes exactly when the kernel has IOMMU groups" {
+	run vfioctl --json doctor
+	[ "$status" = 0 ] || [ "$status" = 1 ]
+	want=fail
+	[ -n "$(ls /sys/kernel/iommu_groups)" ] && want=pass
+	assert_equal "$(check_field "$output" iommu-enabled status)" "$want"
+	assert_equal "$(jq .ok <<<"$output")" "$([ "$status" = 0 ] && echo true || echo false)"
+}
+
+@test "live doctor: the verdicts of this boot" {
+	doctor_boot
+	run vfioctl --json doctor
+	assert_equal "$(verdicts <<<"$output")" "$(expected)"
+	if [[ $(expected) == *=fail* ]]; then
+		assert_equal "$status" 1
+	else
+		assert_equal "$status" 0
+	fi
+	run vfioctl doctor
+	assert_line --regexp '^(PASS|FAIL)  iommu-enabled  '
+}
+
+@test "live doctor: a snapshot taken now gives the same report" {
+	doctor_boot
+	vfioctl snapshot -o "$BATS_TEST_TMPDIR/s.tar.gz"
+	mkdir "$BATS_TEST_TMPDIR/root"
+	tar -C "$BATS_TEST_TMPDIR/root" -xzf "$BATS_TEST_TMPDIR/s.tar.gz"
+	# exit 1 on the boots where a check fails
+	live=$(vfioctl --json doctor) || true
+	snap=$(vfioctl --sysroot "$BATS_TEST_TMPDIR/root" --json doctor) || true
+	[ -n "$live" ]
+	assert_equal "$snap" "$live"
+}
+
+@test "live doctor: as non-root, no crash; only the kernel log is out of reach" {
+	doctor_boot
+	root=$(vfioctl --json doctor | verdicts)
+	run su nobody -s /bin/sh -c "'$VFIOCTL' --json doctor"
+	[ "$status" = 0 ] || [ "$status" = 1 ]
+	if [ "$(cat /proc/sys/kernel/dmesg_restrict)" = 1 ]; then
+		assert_equal "$(verdicts <<<"$output")" "${root/iommu-faults=pass/iommu-faults=skip}"
+		assert_equal "$(check_field "$output" iommu-faults detail)" \
+			"kernel log not read: the kernel log is readable by root only (kernel.dmesg_restrict=1)"
+	else
+		assert_equal "$(verdicts <<<"$output")" "$root"
+	fi
+}
+
+@test "live bridge-iommu-off: \"DMAR: IOMMU enabled\" is in the log and not believed" {
+	[ "$BOOT" = bridge-iommu-off ] || skip "bridge-iommu-off boot only"
+	dmesg | grep -q 'DMAR: IOMMU enabled'
+	dmesg | grep -q 'DMAR: IOMMU disabled'
+	run vfioctl --json doctor
+	assert_equal "$(check_field "$output" kernel-cmdline detail)" "intel_iommu=off turns Intel VT-d off"
+	assert_equal "$(check_field "$output" iommu-enabled status)" fail
+}
+
+@test "live bridge: doctor passes, and QEMU's VFIO_SET_IOMMU works on a vfio-pci group" {
+	[ "$BOOT" = bridge ] || skip "bridge boot only"
+	command -v python3 >/dev/null || skip "no python3 for the VFIO ioctls"
+	bind_e1000_group
+	run vfioctl --json doctor
+	assert_success
+	assert_equal "$(check_field "$output" vfio-modules detail)" \
+		"vfio: loaded; vfio_pci: loaded; vfio_iommu_type1: loaded"
+	assert_equal "$(check_field "$output" vfio-device detail)" "/dev/vfio/vfio is present"
+	run set_iommu "$GROUP"
+	assert_output "SET_IOMMU: ok"
+}
+
+@test "live bridge-nointremap: VFIO refuses the group as doctor says, until allow_unsafe_interrupts" {
+	[ "$BOOT" = bridge-nointremap ] || skip "bridge-nointremap boot only"
+	command -v python3 >/dev/null || skip "no python3 for the VFIO ioctls"
+	bind_e1000_group
+	run set_iommu "$GROUP"
+	assert_output "SET_IOMMU: Operation not permitted"
+	run vfioctl --json doctor
+	assert_equal "$status" 1
+	assert_equal "$(check_field "$output" interrupt-remapping status)" fail
+	# the refusal the kernel logged is quoted
+	assert_equal "$(check_field "$output" interrupt-remapping detail | grep -c 'No interrupt remapping support')" 1
+
+	echo 1 >/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts
+	run vfioctl --json doctor
+	echo N >/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts
+	assert_equal "$status" 0
+	assert_equal "$(check_field "$output" interrupt-remapping status)" warn
+	echo 1 >/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts
+	run set_iommu "$GROUP"
+	echo N >/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts
+	assert_output "SET_IOMMU: ok"
+}
+
+@test "live bridge-noiommu: vfio loads, /dev/vfio/vfio appears, doctor still fails" {
+	[ "$BOOT" = bridge-noiommu ] || skip "bridge-noiommu boot only"
+	modprobe vfio-pci
+	run vfioctl --json doctor
+	assert_equal "$status" 1
+	assert_equal "$(check_field "$output" vfio-device status)" pass
+	assert_equal "$(check_field "$output" firmware-table status)" fail
+	assert_equal "$(check_field "$output" iommu-enabled status)" fail
+}

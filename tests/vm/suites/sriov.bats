@@ -1,0 +1,273 @@
+#!/usr/bin/env bats
+# sriov show/set/vf on a real kernel (sriov topology, IOMMU on): an igb 82576
+# PF (VFs 8086:10ca, igbvf) and a QEMU NVMe PF. VFs are created, resized and
+# bound to vfio-pci without igbvf ever probing them; VF attributes go through
+# rtnetlink; VFs in use, bad input and failures leave everything as it was.
+# Each test leaves both PFs with 0 VFs and autoprobe on.
+load helpers
+
+setup() {
+	# the sriov boot (VM_BOOT=sriov in check-vm; run-suite.sh sets no VM_BOOT)
+	[[ ${VFIOCTL_VM_TOPOLOGY:-} == sriov && ${VFIOCTL_VM_IOMMU:-} == 1 ]] ||
+		skip "sriov topology with the IOMMU only"
+	[ "$(id -u)" = 0 ] || skip "VM tier runs as root"
+	PF=$(pci_by_id 8086 10c9)
+	NVME=$(pci_by_id 1b36 0010)
+	PF_IF=$(ls "/sys/bus/pci/devices/$PF/net" | head -1)
+	[ -n "$PF" ] && [ -n "$NVME" ] && [ -n "$PF_IF" ]
+}
+
+teardown() {
+	[ -n "${PF:-}" ] || return 0
+	pkill -9 -f vfio-vf-holder 2>/dev/null || true
+	for p in $PF $NVME; do
+		# a removal blocked by the holder finishes once it is gone
+		for _ in $(seq 100); do
+			[ "$(numvfs "$p")" = 0 ] && break
+			echo 0 >"/sys/bus/pci/devices/$p/sriov_numvfs" 2>/dev/null || sleep 0.2
+		done
+		echo 1 >"/sys/bus/pci/devices/$p/sriov_drivers_autoprobe"
+	done
+	rm -f /run/vfioctl/journal.json
+	ip addr flush dev "${PF_IF}v0" 2>/dev/null || true
+	udevadm settle
+}
+
+numvfs() { cat "/sys/bus/pci/devices/$1/sriov_numvfs"; }
+autoprobe() { cat "/sys/bus/pci/devices/$1/sriov_drivers_autoprobe"; }
+drv() {
+	local l
+	l=$(readlink "/sys/bus/pci/devices/$1/driver") && basename "$l" || echo none
+}
+# The VFs of PF $1 in index order.
+vfs() {
+	local i=0
+	while [ -e "/sys/bus/pci/devices/$1/virtfn$i" ]; do
+		basename "$(readlink "/sys/bus/pci/devices/$1/virtfn$i")"
+		i=$((i + 1))
+	done
+}
+# "ADDRESS=DRIVER ..." of PF $1's VFs.
+vf_drivers() {
+	local a out=
+	for a in $(vfs "$1"); do out+="$a=$(drv "$a") "; done
+	echo "${out% }"
+}
+# A VM's hold on a VF: the VFIO group in a container and the device fd open.
+hold_vf() {
+	local vf=$1 group
+	group=$(basename "$(readlink "/sys/bus/pci/devices/$vf/iommu_group")")
+	python3 - "$group" "$vf" vfio-vf-holder >"$BATS_TEST_TMPDIR/holder.out" 2>&1 <<-'EOF' &
+		import ctypes, os, sys, time
+		libc = ctypes.CDLL(None, use_errno=True)
+		group = os.open("/dev/vfio/" + sys.argv[1], os.O_RDWR)
+		container = os.open("/dev/vfio/vfio", os.O_RDWR)
+		# VFIO_GROUP_SET_CONTAINER, VFIO_SET_IOMMU(VFIO_TYPE1_IOMMU), VFIO_GROUP_GET_DEVICE_FD
+		if libc.ioctl(group, 0x3B68, ctypes.byref(ctypes.c_int(container))) < 0 or \
+		   libc.ioctl(container, 0x3B66, 1) < 0 or \
+		   libc.ioctl(group, 0x3B6A, ctypes.c_char_p(sys.argv[2].encode())) < 0:
+		    print("ioctl:", os.strerror(ctypes.get_errno()), flush=True)
+		    sys.exit(1)
+		print("holding", flush=True)
+		time.sleep(600)
+	EOF
+	HOLDER=$!
+	for _ in $(seq 100); do
+		grep -q holding "$BATS_TEST_TMPDIR/holder.out" && return 0
+		sleep 0.1
+	done
+	cat "$BATS_TEST_TMPDIR/holder.out"
+	return 1
+}
+
+@test "sriov show: both PFs with the kernel's counts, driver and autoprobe" {
+	run vfioctl --json sriov show
+	assert_success
+	assert_equal "$(jq -r '[.pfs[] | "\(.address) \(.driver) \(.totalvfs) \(.numvfs) \(.drivers_autoprobe)"] | join(",")' <<<"$output")" \
+		"$PF igb 7 0 true,$NVME nvme 4 0 true"
+	assert_equal "$(jq -r .netlink <<<"$output")" true
+	run vfioctl sriov show "$PF_IF"
+	assert_success
+	assert_output --partial "PF $PF: interface $PF_IF, driver igb, 0 of 7 VFs"
+}
+
+@test "igb: --vfs 4 --bind vfio-pci without igbvf probing; resize 4 -> 2; to 0" {
+	dmesg -C
+	run vfioctl sriov set "$PF" --vfs 4 --bind vfio-pci
+	assert_success
+	assert_equal "$(numvfs "$PF")" 4
+	for a in $(vfs "$PF"); do
+		assert_equal "$(drv "$a")" vfio-pci
+		[ -c "/dev/vfio/$(basename "$(readlink "/sys/bus/pci/devices/$a/iommu_group")")" ]
+	done
+	# igbvf may be loaded by udev (modalias) but never probed a VF
+	run grep -c "igbvf 0000:" <(dmesg)
+	assert_output 0
+	assert_equal "$(autoprobe "$PF")" 1
+	# show agrees, with rtnetlink attributes for each VF
+	run vfioctl --json sriov show "$PF"
+	assert_success
+	assert_equal "$(jq -r '[.pfs[0].vfs[] | "\(.index)=\(.driver)"] | join(" ")' <<<"$output")" \
+		"0=vfio-pci 1=vfio-pci 2=vfio-pci 3=vfio-pci"
+	assert_equal "$(jq -r '[.pfs[0].vfs[] | .mac | type] | unique | join(",")' <<<"$output")" string
+
+	run vfioctl --json sriov set "$PF" --vfs 2 --bind vfio-pci
+	assert_success
+	assert_equal "$(jq -r .status <<<"$output")" done
+	assert_equal "$(jq -r '[.steps[] | "\(.action):\(.attribute // .driver):\(.value // ""):\(.status)"] | join(" ")' <<<"$output")" \
+		"check:null::ok write:sriov_drivers_autoprobe:0:done write:sriov_numvfs:0:done write:sriov_numvfs:2:done bind:vfio-pci::done write:sriov_drivers_autoprobe:1:done"
+	assert_equal "$(numvfs "$PF")" 2
+	assert_equal "$(vf_drivers "$PF")" "$(vfs "$PF" | sed 's/$/=vfio-pci/' | paste -sd' ')"
+	run grep -c "igbvf 0000:" <(dmesg)
+	assert_output 0
+	# the journal holds the two VFs now bound, not the four removed
+	assert_equal "$(jq -c '.devices | keys' /run/vfioctl/journal.json)" "$(vfs "$PF" | jq -R . | jq -sc .)"
+
+	run vfioctl sriov set "$PF" --vfs 0
+	assert_success
+	assert_equal "$(numvfs "$PF")" 0
+	assert_equal "$(jq -c .devices /run/vfioctl/journal.json)" "{}"
+}
+
+@test "--bind keeps the user's autoprobe off; without --bind the host VF driver probes" {
+	echo 0 >"/sys/bus/pci/devices/$PF/sriov_drivers_autoprobe"
+	run vfioctl sriov set "$PF" --vfs 1 --bind vfio-pci
+	assert_success
+	assert_equal "$(autoprobe "$PF")" 0
+	run vfioctl sriov set "$PF" --vfs 2 --autoprobe yes
+	assert_success
+	assert_equal "$(autoprobe "$PF")" 1
+	assert_equal "$(vf_drivers "$PF")" "$(vfs "$PF" | sed 's/$/=igbvf/' | paste -sd' ')"
+}
+
+@test "sriov vf: MAC, VLAN/QoS, trust, spoofchk by PF address and by interface name; ip link agrees" {
+	run vfioctl sriov set "$PF" --vfs 2
+	assert_success
+	run vfioctl sriov vf "$PF" 0 --mac 02:11:22:33:44:55 --vlan 10 --qos 3 --trust on --spoofchk off
+	assert_success
+	run vfioctl --json sriov vf "$PF_IF" 1 --mac 02:11:22:33:44:66 --vlan 20
+	assert_success
+	assert_equal "$(jq -c .changed <<<"$output")" '["mac","vlan"]'
+	assert_equal "$(jq -r .after.mac <<<"$output")" 02:11:22:33:44:66
+	run ip link show "$PF_IF"
+	assert_line --regexp '^ +vf 0 .*link/ether 02:11:22:33:44:55 .*vlan 10, qos 3, spoof checking off, .*trust on'
+	assert_line --regexp '^ +vf 1 .*link/ether 02:11:22:33:44:66 .*vlan 20, spoof checking on, .*trust off'
+	# by the VF's PCI address; back to no VLAN, trust off
+	vf0=$(vfs "$PF" | head -1)
+	run vfioctl sriov vf "$PF_IF" "$vf0" --vlan 0 --trust off --spoofchk on
+	assert_success
+	run ip link show "$PF_IF"
+	assert_line --regexp '^ +vf 0 .*link/ether 02:11:22:33:44:55 .*spoof checking on, .*trust off'
+	refute_line --regexp '^ +vf 0 .*vlan'
+	# show reads them back
+	run vfioctl --json sriov show "$PF"
+	assert_equal "$(jq -c '.pfs[0].vfs[] | [.mac, .vlan, .qos, .trust, .spoofchk]' <<<"$output" | paste -sd' ')" \
+		'["02:11:22:33:44:55",0,0,false,true] ["02:11:22:33:44:66",20,0,false,true]'
+}
+
+@test "sriov vf: an attribute the driver lacks (igb: link state) fails cleanly, exit 3, nothing changed" {
+	run vfioctl sriov set "$PF" --vfs 1
+	assert_success
+	before=$(ip link show "$PF_IF")
+	run vfioctl sriov vf "$PF" 0 --state disable
+	assert_failure 3
+	assert_output --partial "link state: the PF's driver does not support setting it"
+	assert_equal "$(ip link show "$PF_IF")" "$before"
+}
+
+@test "NVMe PF: VFs created and bound to vfio-pci, then removed" {
+	run vfioctl sriov set "$NVME" --vfs 2 --bind vfio-pci
+	assert_success
+	assert_equal "$(numvfs "$NVME")" 2
+	assert_equal "$(vf_drivers "$NVME")" "$(vfs "$NVME" | sed 's/$/=vfio-pci/' | paste -sd' ')"
+	assert_equal "$(autoprobe "$NVME")" 1
+	run vfioctl sriov set "$NVME" --vfs 0
+	assert_success
+	assert_equal "$(numvfs "$NVME")" 0
+}
+
+@test "bad input: multicast MAC, VF out of range, too many VFs, no PF named: exit 2, nothing changes" {
+	run vfioctl sriov set "$PF" --vfs 2
+	assert_success
+	links=$(ip link show "$PF_IF")
+	drivers=$(vf_drivers "$PF")
+	run vfioctl sriov vf "$PF" 0 --mac 01:00:5e:00:00:01
+	assert_failure 2
+	assert_output --partial multicast
+	run vfioctl sriov vf "$PF" 2 --mac 02:00:00:00:00:01
+	assert_failure 2
+	assert_output --partial "no VF 2"
+	run vfioctl sriov vf "$PF" 0 --vlan 4096
+	assert_failure 2
+	run vfioctl sriov set "$PF" --vfs 8
+	assert_failure 2
+	assert_output --partial "0-7"
+	run vfioctl sriov set --vfs 1
+	assert_failure 2
+	assert_output --partial "$NVME"
+	assert_equal "$(numvfs "$PF")" 2
+	assert_equal "$(ip link show "$PF_IF")" "$links"
+	assert_equal "$(vf_drivers "$PF")" "$drivers"
+}
+
+@test "a VF interface up with an address blocks a resize (exit 3, nothing changed); --force goes on" {
+	run vfioctl sriov set "$PF" --vfs 2
+	assert_success
+	udevadm settle
+	ip link set "$PF_IF" up
+	ip addr add 192.0.2.10/24 dev "${PF_IF}v0"
+	ip link set "${PF_IF}v0" up
+	drivers=$(vf_drivers "$PF")
+	run vfioctl sriov set "$PF" --vfs 1
+	assert_failure 3
+	assert_output --partial "${PF_IF}v0"
+	assert_equal "$(numvfs "$PF")" 2
+	assert_equal "$(vf_drivers "$PF")" "$drivers"
+	run vfioctl sriov set "$PF" --vfs 1 --force
+	assert_success
+	assert_equal "$(numvfs "$PF")" 1
+}
+
+@test "a VF held by a VM: refused (exit 3); --force --timeout: exit 4 at the deadline, the kernel finishes after release" {
+	run vfioctl sriov set "$PF" --vfs 2 --bind vfio-pci
+	assert_success
+	vf0=$(vfs "$PF" | head -1)
+	hold_vf "$vf0"
+	run vfioctl sriov set "$PF" --vfs 0
+	assert_failure 3
+	assert_output --partial "PID $HOLDER"
+	assert_equal "$(numvfs "$PF")" 2
+	SECONDS=0
+	run --separate-stderr vfioctl --json sriov set "$PF" --vfs 0 --force --timeout 3
+	assert_failure 4
+	[ "$SECONDS" -lt 30 ]
+	assert_equal "$(jq -r .status <<<"$output")" partial
+	assert_equal "$(jq -r '.steps[-1] | "\(.attribute)=\(.value):\(.status)"' <<<"$output")" "sriov_numvfs=0:failed"
+	jq -e '.left | test("still waiting in the kernel")' <<<"$output"
+	kill "$HOLDER"
+	for _ in $(seq 150); do
+		[ "$(numvfs "$PF")" = 0 ] && break
+		sleep 0.2
+	done
+	assert_equal "$(numvfs "$PF")" 0
+}
+
+@test "failure after the VFs changed (--bind to a driver that does not exist): undone, exit 3" {
+	run vfioctl sriov set "$PF" --vfs 2
+	assert_success
+	drivers=$(vf_drivers "$PF")
+	run --separate-stderr vfioctl --json sriov set "$PF" --vfs 3 --bind no-such-driver
+	assert_failure 3
+	assert_equal "$(jq -r .status <<<"$output")" rolled-back
+	assert_equal "$(numvfs "$PF")" 2
+	assert_equal "$(autoprobe "$PF")" 1
+	assert_equal "$(vf_drivers "$PF")" "$drivers"
+}
+
+@test "dry run writes nothing and works without root-only effects" {
+	run vfioctl --json sriov set "$PF" --vfs 3 --bind vfio-pci --dry-run
+	assert_success
+	assert_equal "$(jq -r .status <<<"$output")" planned
+	assert_equal "$(numvfs "$PF")" 0
+	assert_equal "$(autoprobe "$PF")" 1
+}
