@@ -2,7 +2,7 @@
 # Installed as $datadir/bash-completion/completions/vfioctl. Works with the
 # bash-completion package (preferred) and without it (plain `complete -F`).
 
-_vfioctl_commands="list show groups check bind unbind restore sriov apply status doctor snapshot help"
+_vfioctl_commands="list show groups check bind unbind restore sriov doctor apply status snapshot help"
 _vfioctl_global_opts="--json --sysroot --verbose --help --version"
 _vfioctl_class_keywords="other storage net display multimedia memory bridge comm
 system input docking processor serial usb wireless intelligent satellite crypto

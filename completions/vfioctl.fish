@@ -217,7 +217,7 @@ complete -c vfioctl -n $g -a snapshot -d 'Save the sysfs/proc subset vfioctl rea
 complete -c vfioctl -n $g -a help -d 'Show the help'
 
 # Options every command accepts.
-set -l any '__vfioctl_using list show groups check bind unbind restore sriov apply status doctor snapshot'
+set -l any '__vfioctl_using list show groups check bind unbind restore sriov doctor apply status snapshot'
 complete -c vfioctl -n $any -s j -l json -d 'Print JSON'
 complete -c vfioctl -n $any -s h -l help -d 'Show the help of the command'
 
@@ -272,7 +272,7 @@ complete -c vfioctl -n '__vfioctl_sriov_using set' -s a -l autoprobe -x -a 'yes 
 complete -c vfioctl -n '__vfioctl_sriov_using set' -s t -l timeout -x -d 'Seconds a sriov_numvfs write may take'
 complete -c vfioctl -n '__vfioctl_sriov_using set' -s f -l force -d 'Go on although VFs that go away are in use'
 complete -c vfioctl -n '__vfioctl_sriov_using set vf' -s n -l dry-run -d 'Print the plan, write nothing'
-complete -c vfioctl -n '__vfioctl_sriov_using set vf' -s p -l persist -d 'Also write the change to the configuration'
+complete -c vfioctl -n '__vfioctl_sriov_using set vf' -s p -l persist -d 'Also write it to the configuration'
 complete -c vfioctl -n '__vfioctl_sriov_using vf' -s m -l mac -x -d 'Unicast MAC address'
 complete -c vfioctl -n '__vfioctl_sriov_using vf' -s V -l vlan -x -d 'VLAN ID 0-4095 (0: none)'
 complete -c vfioctl -n '__vfioctl_sriov_using vf' -s q -l qos -x -a '0 1 2 3 4 5 6 7' -d '802.1p priority (with --vlan)'

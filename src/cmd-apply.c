@@ -29,6 +29,7 @@
 #include <time.h>
 
 #include <libkmod.h>
+#include <libudev.h>
 
 #include "config.h"
 #include "output.h"
@@ -417,6 +418,53 @@ static bool vf_attrs_match(const struct vf_attrs *w, const struct vf_attrs *h)
 	       (w->link_state < 0 || w->link_state == h->link_state);
 }
 
+/*
+ * VF attributes go through the PF's interface by name. A PF whose driver was
+ * just loaded (at boot) has a new interface that udev is about to rename:
+ * wait until udev has processed it (at most 10 s), so the name holds.
+ */
+static void wait_pf_netdevs(const struct config *c)
+{
+	struct udev *udev = udev_new();
+	struct udev_queue *q = udev ? udev_queue_new(udev) : NULL;
+
+	if (!q || !udev_queue_get_udev_is_active(q))
+		goto out;
+	for (size_t i = 0; i < c->n_pfs; i++) {
+		_cleanup_free_ char *dir = NULL;
+
+		if (!c->pfs[i].n_vfs)
+			continue;
+		dir = xasprintf("/sys/bus/pci/devices/%s/net", c->pfs[i].addr);
+		for (int tries = 0; tries < 200; tries++) {
+			_cleanup_closedir_ DIR *d = sysfs_opendir(dir);
+			struct dirent *de;
+			bool pending = false;
+
+			while (d && (de = readdir(d))) {
+				struct udev_device *nd;
+
+				if (de->d_name[0] == '.')
+					continue;
+				nd = udev_device_new_from_subsystem_sysname(udev, "net",
+									    de->d_name);
+				if (nd && !udev_device_get_is_initialized(nd))
+					pending = true;
+				if (nd)
+					udev_device_unref(nd);
+			}
+			if (!pending)
+				break;
+			nanosleep(&(struct timespec){ .tv_nsec = 50 * 1000 * 1000 }, NULL);
+		}
+	}
+out:
+	if (q)
+		udev_queue_unref(q);
+	if (udev)
+		udev_unref(udev);
+}
+
 static int live_numvfs(const char *pf_addr)
 {
 	_cleanup_free_ char *p = xasprintf("/sys/bus/pci/devices/%s/sriov_numvfs", pf_addr);
@@ -740,6 +788,8 @@ int cmd_apply(int argc, char *argv[])
 	r = step_modules(&a, t);
 	if (r == 0)
 		r = step_pfs(&a, t);
+	if (r == 0 && !a.dry_run)
+		wait_pf_netdevs(cfg);
 	if (r == 0)
 		r = step_vfs(&a);
 	if (r == 0)
