@@ -588,10 +588,19 @@ static int step_binds(struct apply *a, struct rebind_batch **out, struct topo **
 		struct topo_dev *d = topo_find(t, e->addr);
 		_cleanup_free_ struct topo_dev **members = NULL;
 
+		if (!d && a->dry_run) {
+			/* check_fit() let it through: a VF still to be created */
+			json_array_append_new(
+				a->warnings,
+				json_sprintf("%s: not on the bus yet (a VF the VF count "
+					     "creates?): not planned",
+					     e->addr));
+			continue;
+		}
 		if (!d) {
 			log_error("%s:%d: [device %s]: no such PCI device", e->origin.file,
 				  e->origin.line, e->addr);
-			return a->dry_run ? -ENODEV : -E_REFUSED;
+			return -E_REFUSED;
 		}
 		members = config_members(t, d);
 		for (struct topo_dev **m = members; *m; m++) {

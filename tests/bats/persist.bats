@@ -234,3 +234,12 @@ sanitize() {
 	[[ "$stderr" == *"driver: missing"* ]]
 	[[ "$stderr" == *"--persist: fix the configuration first"* ]]
 }
+
+@test "apply --dry-run: a [device] that may be a VF still to be created is a warning, not an error" {
+	use_fixture sriov-vfs
+	printf '[pf 0000:02:00.0]\nvfs = 2\nvf-driver = vfio-pci\n[device 0000:02:00.1]\ndriver = vfio-pci\n' | conf
+	run --separate-stderr vf --json apply --dry-run
+	assert_success
+	[[ "$stderr" == *"0000:02:00.1: not on the bus yet (a VF the VF count creates?): not planned"* ]]
+	assert_equal "$(jq -r '.items[] | select(.step == "pf") | .status' <<<"$output")" planned
+}

@@ -4,6 +4,7 @@
  * rules, the default file set under a sysroot, ownership checks, --persist.
  * Config files are the user's input, written here into a temp dir.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,6 +309,10 @@ static void test_persist(void)
 	mkdir(root, 0755);
 	mkdir(etc, 0755);
 	CHECK(sysfs_set_root(root) == 0);
+	/* the check before a change writes nothing */
+	CHECK(config_persist_device("0000:02:00.0", "vfio-pci", true) == 0);
+	CHECK(config_persist_pf("0000:01:00.0", 2, NULL, true) == 0);
+	CHECK(stat(file, &st) < 0 && errno == ENOENT);
 	CHECK(config_persist_device("0000:02:00.0", "vfio-pci", false) == 0);
 	CHECK(stat(file, &st) == 0 && (st.st_mode & 07777) == 0644);
 	CHECK(config_persist_device("0000:02:00.0", "pci-stub", false) == 0);

@@ -19,7 +19,7 @@ BOOTS=(
 	"legacy-noiommu|--topology legacy --no-iommu"
 	"bridge-iommu-off|--topology bridge --append intel_iommu=off"
 	"bridge-nointremap|--topology bridge --intremap off"
-	"boot|--topology boot --systemd|tests/vm/boot-setup.sh"
+	"boot|--topology boot --systemd --timeout 1200|tests/vm/boot-setup.sh"
 )
 want=("$@")
 failed=() passed=0

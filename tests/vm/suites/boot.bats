@@ -134,8 +134,8 @@ recreate_vfs() {
 		run --separate-stderr vfioctl apply --config "$bad/$f.conf"
 		echo "$f: $stderr"
 		assert_equal "$f:$status" "$f:2"
-		assert_equal "$(host_state)" "$before"
 	done
+	assert_equal "$(host_state)" "$before"
 
 	# The default files: one bad file makes the whole configuration unusable.
 	mkdir -p /etc/vfioctl.d
