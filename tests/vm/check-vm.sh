@@ -5,6 +5,9 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
+# A boot runs every suite; under load (TCG on 2 busy cores) the sriov boot
+# needed more than run.sh's 600 s default.
+export VFIOCTL_VM_TIMEOUT=${VFIOCTL_VM_TIMEOUT:-1200}
 
 # name | run.sh options | optional --setup script (run as root in the guest
 # before udevd/systemd start, from the repository)
