@@ -4,6 +4,9 @@ DESTDIR ?=
 BINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 DATADIR ?= $(PREFIX)/share
+# udev and systemd read these whatever PREFIX is
+UDEVRULESDIR ?= /usr/lib/udev/rules.d
+SYSTEMDUNITDIR ?= /usr/lib/systemd/system
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
 PKGS := libpci libudev jansson libkmod libmnl inih
@@ -109,6 +112,10 @@ install: vfioctl
 	install -Dm644 completions/vfioctl.bash $(DESTDIR)$(DATADIR)/bash-completion/completions/vfioctl
 	install -Dm644 completions/_vfioctl $(DESTDIR)$(DATADIR)/zsh/vendor-completions/_vfioctl
 	install -Dm644 completions/vfioctl.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/vfioctl.fish
+	sed 's|@BINDIR@|$(BINDIR)|g' contrib/udev/69-vfioctl.rules >build/69-vfioctl.rules
+	install -Dm644 build/69-vfioctl.rules $(DESTDIR)$(UDEVRULESDIR)/69-vfioctl.rules
+	sed 's|@BINDIR@|$(BINDIR)|g' contrib/systemd/vfioctl.service >build/vfioctl.service
+	install -Dm644 build/vfioctl.service $(DESTDIR)$(SYSTEMDUNITDIR)/vfioctl.service
 
 clean:
 	rm -rf build vfioctl

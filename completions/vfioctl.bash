@@ -2,7 +2,7 @@
 # Installed as $datadir/bash-completion/completions/vfioctl. Works with the
 # bash-completion package (preferred) and without it (plain `complete -F`).
 
-_vfioctl_commands="list show groups check bind unbind restore sriov doctor snapshot help"
+_vfioctl_commands="list show groups check bind unbind restore sriov doctor apply status snapshot help"
 _vfioctl_global_opts="--json --sysroot --verbose --help --version"
 _vfioctl_class_keywords="other storage net display multimedia memory bridge comm
 system input docking processor serial usb wireless intelligent satellite crypto
@@ -17,13 +17,15 @@ _vfioctl_cmd_opts()
 	show) echo "--json --help" ;;
 	groups) echo "--explain --predict --acs-override= --json --help" ;;
 	check) echo "--group --json --help" ;;
-	bind) echo "--driver --only --dry-run --force --json --help" ;;
+	bind) echo "--driver --only --dry-run --force --persist --json --help" ;;
 	unbind | restore) echo "--dry-run --force --json --help" ;;
 	sriov) echo "--json --help" ;;
 	sriov-show) echo "--json --help" ;;
-	sriov-set) echo "--vfs --bind --autoprobe --timeout --dry-run --force --json --help" ;;
-	sriov-vf) echo "--mac --vlan --qos --trust --spoofchk --state --dry-run --json --help" ;;
+	sriov-set) echo "--vfs --bind --autoprobe --timeout --dry-run --force --persist --json --help" ;;
+	sriov-vf) echo "--mac --vlan --qos --trust --spoofchk --state --dry-run --persist --json --help" ;;
 	doctor) echo "--json --help" ;;
+	apply) echo "--config --dry-run --force --json --help" ;;
+	status) echo "--config --json --help" ;;
 	snapshot) echo "--output --json --help" ;;
 	esac
 }
@@ -135,6 +137,7 @@ _vfioctl_optarg()
 	case $cmd:$opt in
 	:-s | :--sysroot) _vfioctl_files "$val" -d ;;
 	snapshot:-o | snapshot:--output) _vfioctl_files "$val" ;;
+	apply:-c | apply:--config | status:-c | status:--config) _vfioctl_files "$val" ;;
 	list:-c | list:--class) _vfioctl_add_list "$val" "$_vfioctl_class_keywords" ;;
 	list:-d | list:--driver) _vfioctl_add "$val" "$(_vfioctl_drivers "$root")" ;;
 	bind:-d | bind:--driver) _vfioctl_add "$val" "vfio-pci $(_vfioctl_drivers "$root" | grep -vx none)" ;;

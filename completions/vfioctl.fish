@@ -211,11 +211,13 @@ complete -c vfioctl -n $g -a unbind -d 'Detach devices from their driver and kee
 complete -c vfioctl -n $g -a restore -d 'Give devices back the driver they had before vfioctl moved them'
 complete -c vfioctl -n $g -a sriov -d 'SR-IOV: show PFs and VFs, set the VF count, set VF attributes'
 complete -c vfioctl -n $g -a doctor -d 'Check that IOMMU and VFIO work; say why not and how to fix it'
+complete -c vfioctl -n $g -a apply -d 'Apply the configuration: modules, VFs, VF attributes, binds'
+complete -c vfioctl -n $g -a status -d 'Compare the configuration with the host; exit 1 on drift'
 complete -c vfioctl -n $g -a snapshot -d 'Save the sysfs/proc subset vfioctl reads as a tar.gz'
 complete -c vfioctl -n $g -a help -d 'Show the help'
 
 # Options every command accepts.
-set -l any '__vfioctl_using list show groups check bind unbind restore sriov doctor snapshot'
+set -l any '__vfioctl_using list show groups check bind unbind restore sriov doctor apply status snapshot'
 complete -c vfioctl -n $any -s j -l json -d 'Print JSON'
 complete -c vfioctl -n $any -s h -l help -d 'Show the help of the command'
 
@@ -243,10 +245,16 @@ complete -c vfioctl -n '__vfioctl_using check; and not __fish_seen_argument -s g
 # bind [--driver DRIVER] [--only] [--dry-run] [--force] DEVICE...
 complete -c vfioctl -n '__vfioctl_using bind' -s d -l driver -x -a 'vfio-pci (__vfioctl_drivers)' -d 'Bind to DRIVER (default vfio-pci)'
 complete -c vfioctl -n '__vfioctl_using bind' -s o -l only -d 'Only the named devices, not their whole groups'
+complete -c vfioctl -n '__vfioctl_using bind' -s p -l persist -d 'Also write the binding to the configuration'
 # unbind|restore [--dry-run] [--force] DEVICE...
 complete -c vfioctl -n '__vfioctl_using bind unbind restore' -s n -l dry-run -d 'Print the plan, change nothing'
 complete -c vfioctl -n '__vfioctl_using bind unbind restore' -s f -l force -d 'Go on despite devices in use'
 complete -c vfioctl -n '__vfioctl_using bind unbind restore' -a '(__vfioctl_devices)'
+
+# apply [--config FILE] [--dry-run] [--force]; status [--config FILE]
+complete -c vfioctl -n '__vfioctl_using apply status' -s c -l config -r -F -d 'Read FILE instead of the default files'
+complete -c vfioctl -n '__vfioctl_using apply' -s n -l dry-run -d 'Print the plan, change nothing'
+complete -c vfioctl -n '__vfioctl_using apply' -s f -l force -d 'Go on despite devices in use'
 
 # snapshot [--output FILE]
 complete -c vfioctl -n '__vfioctl_using snapshot' -s o -l output -r -F -d "Write to FILE ('-': stdout)"
@@ -264,6 +272,7 @@ complete -c vfioctl -n '__vfioctl_sriov_using set' -s a -l autoprobe -x -a 'yes 
 complete -c vfioctl -n '__vfioctl_sriov_using set' -s t -l timeout -x -d 'Seconds a sriov_numvfs write may take'
 complete -c vfioctl -n '__vfioctl_sriov_using set' -s f -l force -d 'Go on although VFs that go away are in use'
 complete -c vfioctl -n '__vfioctl_sriov_using set vf' -s n -l dry-run -d 'Print the plan, write nothing'
+complete -c vfioctl -n '__vfioctl_sriov_using set vf' -s p -l persist -d 'Also write it to the configuration'
 complete -c vfioctl -n '__vfioctl_sriov_using vf' -s m -l mac -x -d 'Unicast MAC address'
 complete -c vfioctl -n '__vfioctl_sriov_using vf' -s V -l vlan -x -d 'VLAN ID 0-4095 (0: none)'
 complete -c vfioctl -n '__vfioctl_sriov_using vf' -s q -l qos -x -a '0 1 2 3 4 5 6 7' -d '802.1p priority (with --vlan)'

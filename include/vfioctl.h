@@ -38,6 +38,9 @@ int cmd_bind(int argc, char *argv[]);
 int cmd_unbind(int argc, char *argv[]);
 int cmd_restore(int argc, char *argv[]);
 int cmd_sriov(int argc, char *argv[]);
+int cmd_apply(int argc, char *argv[]);
+int cmd_status(int argc, char *argv[]);
+int cmd_udev_add(int argc, char *argv[]);
 
 /* Options every command accepts after its name, too. */
 #define COMMON_LONGOPTS                        \

@@ -12,6 +12,7 @@
  */
 #include <getopt.h>
 
+#include "config.h"
 #include "rebind.h"
 #include "topo.h"
 #include "util.h"
@@ -31,6 +32,8 @@ static void bind_help(FILE *f)
 	      "  -o, --only           bind only the named devices, not their whole groups\n"
 	      "  -n, --dry-run        print the plan, change nothing\n"
 	      "  -f, --force          go on despite devices in use\n"
+	      "  -p, --persist        also write the binding to the configuration (vfioctl\n"
+	      "                       apply and the udev rule then keep it across reboots)\n"
 	      "  -j, --json           print JSON\n"
 	      "  -h, --help           show this help\n",
 	      f);
@@ -43,16 +46,17 @@ int cmd_bind(int argc, char *argv[])
 		{ "only", no_argument, NULL, 'o' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "persist", no_argument, NULL, 'p' },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	_cleanup_topo_ struct topo *t = NULL;
 	_cleanup_rebind_batch_ struct rebind_batch *b = NULL;
 	const char *driver = "vfio-pci";
-	bool only = false, dry_run = false, force = false;
+	bool only = false, dry_run = false, force = false, persist = false;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "d:onf" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:onfp" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			driver = optarg;
@@ -65,6 +69,9 @@ int cmd_bind(int argc, char *argv[])
 			break;
 		case 'f':
 			force = true;
+			break;
+		case 'p':
+			persist = true;
 			break;
 		case 'j':
 			opts.json = true;
@@ -135,5 +142,26 @@ int cmd_bind(int argc, char *argv[])
 			free(others);
 		}
 	}
-	return rebind_execute(b, t, "bind");
+	if (persist) {
+		if (only) {
+			log_error("bind: --persist records whole groups ([device] entries): not "
+				  "with --only");
+			return -E_USAGE;
+		}
+		/* refuse before any change if the entry cannot be written */
+		for (size_t i = 0; i < b->n; i++)
+			if (b->items[i].requested &&
+			    (r = config_persist_device(b->items[i].addr, driver, true)) < 0)
+				return r;
+	}
+	r = rebind_execute(b, t, "bind");
+	if (r < 0 || !persist || dry_run)
+		return r;
+	for (size_t i = 0; i < b->n; i++)
+		if (b->items[i].requested &&
+		    (r = config_persist_device(b->items[i].addr, driver, false)) < 0)
+			return r;
+	if (!opts.json)
+		printf("Persisted in %s.\n", CONFIG_PERSIST);
+	return 0;
 }

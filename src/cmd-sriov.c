@@ -32,6 +32,7 @@
 #include <getopt.h>
 #include <limits.h>
 
+#include "config.h"
 #include "netlink.h"
 #include "output.h"
 #include "rebind.h"
@@ -44,10 +45,10 @@
 #define SHOW_USAGE "vfioctl sriov show [PF]"
 #define SET_USAGE                                                                              \
 	"vfioctl sriov set [PF] --vfs N [--bind DRIVER] [--autoprobe yes|no] [--timeout SEC] " \
-	"[--dry-run] [--force]"
+	"[--dry-run] [--force] [--persist]"
 #define VF_USAGE                                                                                 \
 	"vfioctl sriov vf PF VF [--mac MAC] [--vlan ID [--qos N]] [--trust on|off] [--spoofchk " \
-	"on|off] [--state auto|enable|disable] [--dry-run]"
+	"on|off] [--state auto|enable|disable] [--dry-run] [--persist]"
 
 static void sriov_help(FILE *f)
 {
@@ -105,6 +106,8 @@ static void set_help(FILE *f)
 		"                            seconds (default %d); the kernel finishes it later\n"
 		"  -n, --dry-run             print the plan, write nothing\n"
 		"  -f, --force               go on even if VFs that go away are in use\n"
+		"  -p, --persist             also write the count and --bind driver to the\n"
+		"                            configuration, applied at boot (vfioctl apply)\n"
 		"  -j, --json                print JSON\n"
 		"  -h, --help                show this help\n",
 		SRIOV_TIMEOUT_DEFAULT);
@@ -125,6 +128,8 @@ static void vf_help(FILE *f)
 	      "  -s, --spoofchk on|off              MAC/VLAN anti-spoofing check\n"
 	      "  -S, --state auto|enable|disable    VF link state\n"
 	      "  -n, --dry-run                      check and print the plan, write nothing\n"
+	      "  -p, --persist                      also write the attributes to the\n"
+	      "                                     configuration, applied at boot\n"
 	      "  -j, --json                         print JSON\n"
 	      "  -h, --help                         show this help\n",
 	      f);
@@ -437,17 +442,20 @@ static int sriov_set_cmd(int argc, char *argv[])
 		{ "timeout", required_argument, NULL, 't' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "persist", no_argument, NULL, 'p' },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sriov_set_req req = { .numvfs = -1, .autoprobe = -1 };
+	bool persist = false;
 	_cleanup_topo_ struct topo *t = NULL;
 	json_t *res = NULL;
 	struct topo_dev *pf;
 	long v;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "N:b:a:t:nf" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "N:b:a:t:nfp" COMMON_SHORTOPTS, longopts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'N':
 			if (parse_uint(optarg, 65535, &v) < 0) {
@@ -488,6 +496,9 @@ static int sriov_set_cmd(int argc, char *argv[])
 		case 'f':
 			req.force = true;
 			break;
+		case 'p':
+			persist = true;
+			break;
 		case 'j':
 			opts.json = true;
 			break;
@@ -514,7 +525,17 @@ static int sriov_set_cmd(int argc, char *argv[])
 	r = sriov_resolve_pf(t, optind < argc ? argv[optind] : NULL, &pf);
 	if (r < 0)
 		return r;
+	if (persist) {
+		r = config_persist_pf(pf->addr, req.numvfs, req.bind_driver, true);
+		if (r < 0)
+			return r;
+	}
 	r = sriov_set(pf->addr, &req, &res);
+	if (r == 0 && persist && !req.dry_run) {
+		r = config_persist_pf(pf->addr, req.numvfs, req.bind_driver, false);
+		if (r == 0 && !opts.json)
+			printf("Persisted in %s.\n", CONFIG_PERSIST);
+	}
 	if (!res)
 		return r;
 	if (opts.json) {
@@ -613,10 +634,12 @@ static int sriov_vf_cmd(int argc, char *argv[])
 		{ "spoofchk", required_argument, NULL, 's' },
 		{ "state", required_argument, NULL, 'S' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "persist", no_argument, NULL, 'p' },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vf_attrs want = VF_ATTRS_UNSET, before = VF_ATTRS_UNSET, after = VF_ATTRS_UNSET;
+	bool persist = false;
 	_cleanup_topo_ struct topo *t = NULL;
 	bool dry_run = false, any, have_before = false, have_after = false;
 	struct topo_dev *pf, *vfdev = NULL;
@@ -625,7 +648,7 @@ static int sriov_vf_cmd(int argc, char *argv[])
 	long v;
 	int c, r, vf;
 
-	while ((c = getopt_long(argc, argv, "m:V:q:T:s:S:n" COMMON_SHORTOPTS, longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "m:V:q:T:s:S:np" COMMON_SHORTOPTS, longopts, NULL)) !=
 	       -1) {
 		switch (c) {
 		case 'm':
@@ -672,6 +695,9 @@ static int sriov_vf_cmd(int argc, char *argv[])
 			break;
 		case 'n':
 			dry_run = true;
+			break;
+		case 'p':
+			persist = true;
 			break;
 		case 'j':
 			opts.json = true;
@@ -724,11 +750,22 @@ static int sriov_vf_cmd(int argc, char *argv[])
 		if (r < 0)
 			return r;
 	}
+	if (persist) {
+		if (!any) {
+			log_error("sriov vf: --persist needs an attribute to set");
+			return -E_USAGE;
+		}
+		r = config_persist_vf(pf->addr, vf, &want, pf->sriov_numvfs, true);
+		if (r < 0)
+			return r;
+	}
 	if (sysfs_live())
 		have_before = sriov_vf_get(pf->addr, vf, &before) == 0;
 	if (any && !dry_run) {
 		r = sriov_vf_set(pf->addr, vf, &want, false);
 		have_after = sriov_vf_get(pf->addr, vf, &after) == 0;
+		if (r == 0 && persist)
+			r = config_persist_vf(pf->addr, vf, &want, pf->sriov_numvfs, false);
 	} else {
 		r = 0;
 	}
@@ -765,6 +802,8 @@ static int sriov_vf_cmd(int argc, char *argv[])
 		print_attrs_line("after:", json_object_get(root, "after"));
 	if (dry_run && any)
 		puts("dry run: nothing was written");
+	else if (persist && r == 0)
+		printf("Persisted in %s.\n", CONFIG_PERSIST);
 	json_decref(root);
 	return r;
 }

@@ -237,7 +237,8 @@ static long klog_find_last(const struct klog *log, const char *needle)
 /* The live kernel log: /dev/kmsg, else syslog(2). */
 static void klog_read_live(struct klog *log)
 {
-	_cleanup_close_ int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	_cleanup_free_ char *kmsg = sysfs_resolve("/dev/kmsg");
+	_cleanup_close_ int fd = open(kmsg, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, cap = 0;
 	int kmsg_err;
@@ -941,18 +942,6 @@ static char *cmdline_howto(const struct iommu_facts *f, const char *change)
 	}
 }
 
-/* The parameter that turns the IOMMU of this kind on. */
-static const char *on_param(const struct ctx *c)
-{
-	enum iommu_kind k = c->kind != IOMMU_KIND_NONE ? c->kind : c->fw_kind;
-
-	if (k == IOMMU_KIND_INTEL || (k == IOMMU_KIND_NONE && c->intel_cpu))
-		return "intel_iommu=on";
-	if (k == IOMMU_KIND_AMD || (k == IOMMU_KIND_NONE && c->amd_cpu))
-		return "amd_iommu=on";
-	return NULL;
-}
-
 static const char *root_hint(const struct iommu_facts *f)
 {
 	return f->live ? "run as root (sudo vfioctl doctor) to read the kernel log"
@@ -1149,14 +1138,15 @@ static void check_cmdline(struct ctx *c)
 		return;
 	}
 	if (s.off && !c->active) {
-		_cleanup_free_ char *what = NULL;
-		const char *on = on_param(c);
+		/* VT-d also needs intel_iommu=on where the kernel does not default to it */
+		_cleanup_free_ char *what =
+			kind == IOMMU_KIND_INTEL
+				? xasprintf("remove %s and add intel_iommu=on", s.off)
+				: xasprintf("remove %s", s.off);
 
 		add(c, "kernel-cmdline", CHECK_FAIL, "%s turns %s off", s.off,
 		    iommu_kind_name(kind));
 		c->cmdline_failed = true;
-		what = on && kind == IOMMU_KIND_INTEL ? xasprintf("remove %s and add %s", s.off, on)
-						      : xasprintf("remove %s", s.off);
 		hint(c, cmdline_howto(f, what));
 		return;
 	}

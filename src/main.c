@@ -24,6 +24,9 @@ static const struct command commands[] = {
 	  "give devices back the driver they had before vfioctl moved them" },
 	{ "sriov", cmd_sriov, "SR-IOV: show PFs and VFs, set the VF count, set VF attributes" },
 	{ "doctor", cmd_doctor, "check that IOMMU and VFIO work; say why not and how to fix it" },
+	{ "apply", cmd_apply, "apply the configuration: modules, VFs, VF attributes, binds" },
+	{ "status", cmd_status, "compare the configuration with the host; exit 1 on drift" },
+	{ "udev-add", cmd_udev_add, NULL }, /* the udev rule's helper: not listed */
 	{ "snapshot", cmd_snapshot, "save the sysfs/proc subset vfioctl reads as a tar.gz" },
 	{ "help", cmd_help, "show this help" },
 };
@@ -42,7 +45,8 @@ static void usage(FILE *f)
 	      "Commands:\n",
 	      f);
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %-10s  %s\n", commands[i].name, commands[i].help);
+		if (commands[i].help)
+			fprintf(f, "  %-10s  %s\n", commands[i].name, commands[i].help);
 	fputs("\nDEVICE is a PCI address (0000:01:00.0 or 01:00.0) or a network interface name.\n"
 	      "Run 'vfioctl COMMAND --help' for a command's options; see vfioctl(8).\n",
 	      f);

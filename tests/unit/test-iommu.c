@@ -53,9 +53,9 @@ static bool hint_has(const struct doctor_report *r, const char *id, const char *
 	return k && k->hint && strstr(k->hint, s);
 }
 
-#define EXPECT_ST(rep, id, want)                                                           \
-	EXPECT(streq(st(rep, id), want), "%s: %s is %s, want %s (%s)", __func__, id,       \
-	       st(rep, id), want, find(rep, id) ? find(rep, id)->detail : "")
+#define EXPECT_ST(rep, id, want)                                                                  \
+	EXPECT(streq(st(rep, id), want), "%s: %s is %s, want %s (%s)", __func__, id, st(rep, id), \
+	       want, find(rep, id) ? find(rep, id)->detail : "")
 
 /* Kernel log as /dev/kmsg records, one per line of text, from sequence 0. */
 static void set_log(struct iommu_facts *f, const char *const lines[], size_t n)
@@ -202,7 +202,8 @@ static void test_vm_boots(void)
 		CHECK(!doctor_ok(&r));
 		EXPECT_ST(&r, "firmware-table", "pass");
 		EXPECT_ST(&r, "kernel-cmdline", "fail");
-		CHECK(hint_has(&r, "kernel-cmdline", "remove intel_iommu=off and add intel_iommu=on"));
+		CHECK(hint_has(&r, "kernel-cmdline",
+			       "remove intel_iommu=off and add intel_iommu=on"));
 		EXPECT_ST(&r, "iommu-enabled", "fail");
 		CHECK(detail_has(&r, "iommu-enabled", "DMAR: IOMMU disabled"));
 		EXPECT_ST(&r, "interrupt-remapping", "pass");

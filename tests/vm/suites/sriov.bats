@@ -6,44 +6,21 @@
 # Each test leaves both PFs with 0 VFs and autoprobe on.
 load helpers
 
-setup() {
-	# the sriov boot (VM_BOOT=sriov in check-vm; run-suite.sh sets no VM_BOOT)
-	[[ ${VFIOCTL_VM_TOPOLOGY:-} == sriov && ${VFIOCTL_VM_IOMMU:-} == 1 ]] ||
-		skip "sriov topology with the IOMMU only"
-	[ "$(id -u)" = 0 ] || skip "VM tier runs as root"
-	PF=$(pci_by_id 8086 10c9)
-	NVME=$(pci_by_id 1b36 0010)
-	PF_IF=$(ls "/sys/bus/pci/devices/$PF/net" | head -1)
-	[ -n "$PF" ] && [ -n "$NVME" ] && [ -n "$PF_IF" ]
+# Fork-light helpers: every fork costs under TCG.
+rd() { local v; read -r v <"$1" && echo "$v"; }
+link_name() { # basename of a symlink's target, without readlink(1)
+	local p
+	p=$(cd -P "$1" 2>/dev/null && pwd) || return 1
+	echo "${p##*/}"
 }
-
-teardown() {
-	[ -n "${PF:-}" ] || return 0
-	pkill -9 -f vfio-vf-holder 2>/dev/null || true
-	for p in $PF $NVME; do
-		# a removal blocked by the holder finishes once it is gone
-		for _ in $(seq 100); do
-			[ "$(numvfs "$p")" = 0 ] && break
-			echo 0 >"/sys/bus/pci/devices/$p/sriov_numvfs" 2>/dev/null || sleep 0.2
-		done
-		echo 1 >"/sys/bus/pci/devices/$p/sriov_drivers_autoprobe"
-	done
-	rm -f /run/vfioctl/journal.json
-	ip addr flush dev "${PF_IF}v0" 2>/dev/null || true
-	udevadm settle
-}
-
-numvfs() { cat "/sys/bus/pci/devices/$1/sriov_numvfs"; }
-autoprobe() { cat "/sys/bus/pci/devices/$1/sriov_drivers_autoprobe"; }
-drv() {
-	local l
-	l=$(readlink "/sys/bus/pci/devices/$1/driver") && basename "$l" || echo none
-}
+numvfs() { rd "/sys/bus/pci/devices/$1/sriov_numvfs"; }
+autoprobe() { rd "/sys/bus/pci/devices/$1/sriov_drivers_autoprobe"; }
+drv() { link_name "/sys/bus/pci/devices/$1/driver" || echo none; }
 # The VFs of PF $1 in index order.
 vfs() {
 	local i=0
 	while [ -e "/sys/bus/pci/devices/$1/virtfn$i" ]; do
-		basename "$(readlink "/sys/bus/pci/devices/$1/virtfn$i")"
+		link_name "/sys/bus/pci/devices/$1/virtfn$i"
 		i=$((i + 1))
 	done
 }
@@ -53,10 +30,53 @@ vf_drivers() {
 	for a in $(vfs "$1"); do out+="$a=$(drv "$a") "; done
 	echo "${out% }"
 }
+# "ADDRESS=DRIVER ..." with every VF of PF $1 on driver $2.
+all_on() {
+	local a out=
+	for a in $(vfs "$1"); do out+="$a=$2 "; done
+	echo "${out% }"
+}
+
+setup_file() {
+	# once: the PFs by vendor:device (pci_by_id forks per device)
+	local d id
+	[[ ${VFIOCTL_VM_TOPOLOGY:-} == sriov ]] || return 0
+	for d in /sys/bus/pci/devices/*; do
+		id=$(rd "$d/vendor"):$(rd "$d/device")
+		[ "$id" = 0x8086:0x10c9 ] && export PF=${d##*/}
+		[ "$id" = 0x1b36:0x0010 ] && export NVME=${d##*/}
+	done
+	[ -n "${PF:-}" ] && for d in "/sys/bus/pci/devices/$PF/net/"*; do export PF_IF=${d##*/}; done
+	return 0
+}
+
+setup() {
+	# the sriov boot (VM_BOOT=sriov in check-vm; run-suite.sh sets no VM_BOOT)
+	[[ ${VFIOCTL_VM_TOPOLOGY:-} == sriov && ${VFIOCTL_VM_IOMMU:-} == 1 ]] ||
+		skip "sriov topology with the IOMMU only"
+	[ "$(id -u)" = 0 ] || skip "VM tier runs as root"
+	[ -n "${PF:-}" ] && [ -n "${NVME:-}" ] && [ -n "${PF_IF:-}" ]
+}
+
+teardown() {
+	[[ ${VFIOCTL_VM_TOPOLOGY:-} == sriov && -n ${PF:-} ]] || return 0
+	[ -n "${HOLDER:-}" ] && kill -9 "$HOLDER" 2>/dev/null
+	for p in $PF $NVME; do
+		# a removal blocked by the holder finishes once it is gone
+		for _ in $(seq 100); do
+			[ "$(numvfs "$p")" = 0 ] && break
+			echo 0 >"/sys/bus/pci/devices/$p/sriov_numvfs" 2>/dev/null || sleep 0.2
+		done
+		[ "$(autoprobe "$p")" = 1 ] || echo 1 >"/sys/bus/pci/devices/$p/sriov_drivers_autoprobe"
+	done
+	rm -f /run/vfioctl/journal.json
+	udevadm settle
+}
+
 # A VM's hold on a VF: the VFIO group in a container and the device fd open.
 hold_vf() {
 	local vf=$1 group
-	group=$(basename "$(readlink "/sys/bus/pci/devices/$vf/iommu_group")")
+	group=$(link_name "/sys/bus/pci/devices/$vf/iommu_group")
 	python3 - "$group" "$vf" vfio-vf-holder >"$BATS_TEST_TMPDIR/holder.out" 2>&1 <<-'EOF' &
 		import ctypes, os, sys, time
 		libc = ctypes.CDLL(None, use_errno=True)
@@ -117,7 +137,7 @@ hold_vf() {
 	assert_equal "$(jq -r '[.steps[] | "\(.action):\(.attribute // .driver):\(.value // ""):\(.status)"] | join(" ")' <<<"$output")" \
 		"check:null::ok write:sriov_drivers_autoprobe:0:done write:sriov_numvfs:0:done write:sriov_numvfs:2:done bind:vfio-pci::done write:sriov_drivers_autoprobe:1:done"
 	assert_equal "$(numvfs "$PF")" 2
-	assert_equal "$(vf_drivers "$PF")" "$(vfs "$PF" | sed 's/$/=vfio-pci/' | paste -sd' ')"
+	assert_equal "$(vf_drivers "$PF")" "$(all_on "$PF" vfio-pci)"
 	run grep -c "igbvf 0000:" <(dmesg)
 	assert_output 0
 	# the journal holds the two VFs now bound, not the four removed
@@ -129,15 +149,16 @@ hold_vf() {
 	assert_equal "$(jq -c .devices /run/vfioctl/journal.json)" "{}"
 }
 
-@test "--bind keeps the user's autoprobe off; without --bind the host VF driver probes" {
+@test "--bind keeps the user's autoprobe off; --autoprobe sets it without touching bound VFs" {
 	echo 0 >"/sys/bus/pci/devices/$PF/sriov_drivers_autoprobe"
 	run vfioctl sriov set "$PF" --vfs 1 --bind vfio-pci
 	assert_success
 	assert_equal "$(autoprobe "$PF")" 0
-	run vfioctl sriov set "$PF" --vfs 2 --autoprobe yes
+	assert_equal "$(vf_drivers "$PF")" "$(all_on "$PF" vfio-pci)"
+	run vfioctl sriov set "$PF" --vfs 1 --autoprobe yes
 	assert_success
 	assert_equal "$(autoprobe "$PF")" 1
-	assert_equal "$(vf_drivers "$PF")" "$(vfs "$PF" | sed 's/$/=igbvf/' | paste -sd' ')"
+	assert_equal "$(vf_drivers "$PF")" "$(all_on "$PF" vfio-pci)"
 }
 
 @test "sriov vf: MAC, VLAN/QoS, trust, spoofchk by PF address and by interface name; ip link agrees" {
@@ -180,7 +201,7 @@ hold_vf() {
 	run vfioctl sriov set "$NVME" --vfs 2 --bind vfio-pci
 	assert_success
 	assert_equal "$(numvfs "$NVME")" 2
-	assert_equal "$(vf_drivers "$NVME")" "$(vfs "$NVME" | sed 's/$/=vfio-pci/' | paste -sd' ')"
+	assert_equal "$(vf_drivers "$NVME")" "$(all_on "$NVME" vfio-pci)"
 	assert_equal "$(autoprobe "$NVME")" 1
 	run vfioctl sriov set "$NVME" --vfs 0
 	assert_success
@@ -211,22 +232,24 @@ hold_vf() {
 	assert_equal "$(vf_drivers "$PF")" "$drivers"
 }
 
-@test "a VF interface up with an address blocks a resize (exit 3, nothing changed); --force goes on" {
-	run vfioctl sriov set "$PF" --vfs 2
-	assert_success
-	udevadm settle
-	ip link set "$PF_IF" up
-	ip addr add 192.0.2.10/24 dev "${PF_IF}v0"
-	ip link set "${PF_IF}v0" up
-	drivers=$(vf_drivers "$PF")
+@test "a VF interface up with an address blocks removing it (exit 3, nothing changed); --force goes on" {
+	# autoprobe on: igbvf probes the VF and gives it an interface
 	run vfioctl sriov set "$PF" --vfs 1
-	assert_failure 3
-	assert_output --partial "${PF_IF}v0"
-	assert_equal "$(numvfs "$PF")" 2
-	assert_equal "$(vf_drivers "$PF")" "$drivers"
-	run vfioctl sriov set "$PF" --vfs 1 --force
 	assert_success
+	assert_equal "$(vf_drivers "$PF")" "$(all_on "$PF" igbvf)"
+	udevadm settle
+	vf_if=$(ls "/sys/bus/pci/devices/$(vfs "$PF")/net")
+	ip link set "$PF_IF" up
+	ip addr add 192.0.2.10/24 dev "$vf_if"
+	ip link set "$vf_if" up
+	run vfioctl sriov set "$PF" --vfs 0
+	assert_failure 3
+	assert_output --partial "$vf_if is up with address 192.0.2.10"
 	assert_equal "$(numvfs "$PF")" 1
+	assert_equal "$(vf_drivers "$PF")" "$(all_on "$PF" igbvf)"
+	run vfioctl sriov set "$PF" --vfs 0 --force
+	assert_success
+	assert_equal "$(numvfs "$PF")" 0
 }
 
 @test "a VF held by a VM: refused (exit 3); --force --timeout: exit 4 at the deadline, the kernel finishes after release" {
@@ -253,14 +276,17 @@ hold_vf() {
 	assert_equal "$(numvfs "$PF")" 0
 }
 
-@test "failure after the VFs changed (--bind to a driver that does not exist): undone, exit 3" {
-	run vfioctl sriov set "$PF" --vfs 2
+@test "failure after the VFs changed (--bind to a driver that does not exist): undone, VFs back on igbvf, exit 3" {
+	run vfioctl sriov set "$PF" --vfs 1
 	assert_success
 	drivers=$(vf_drivers "$PF")
-	run --separate-stderr vfioctl --json sriov set "$PF" --vfs 3 --bind no-such-driver
+	assert_equal "$drivers" "$(all_on "$PF" igbvf)"
+	run --separate-stderr vfioctl --json sriov set "$PF" --vfs 2 --bind no-such-driver
 	assert_failure 3
 	assert_equal "$(jq -r .status <<<"$output")" rolled-back
-	assert_equal "$(numvfs "$PF")" 2
+	assert_equal "$(jq -r '[.steps[] | select(.undo) | "\(.attribute)=\(.value):\(.status)"] | join(" ")' <<<"$output")" \
+		"sriov_drivers_autoprobe=1:done sriov_numvfs=0:done sriov_numvfs=1:done"
+	assert_equal "$(numvfs "$PF")" 1
 	assert_equal "$(autoprobe "$PF")" 1
 	assert_equal "$(vf_drivers "$PF")" "$drivers"
 }
