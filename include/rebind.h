@@ -61,6 +61,7 @@ struct rebind_batch {
 	size_t n;
 	bool dry_run;
 	bool force; /* go on despite blockers */
+	bool no_udev_wait; /* verify with the kernel's events, not udev's (bind --no-udev-wait) */
 	char **blockers; /* human-readable reasons the batch is refused */
 	size_t n_blockers;
 	char **warnings;
@@ -90,7 +91,7 @@ int rebind_add(struct rebind_batch *b, const struct topo_dev *d, enum rebind_op 
 int rebind_check(struct rebind_batch *b, struct topo *t);
 
 /*
- * Apply the batch: lock, journal, writes, verify (kernel bind event + driver link,
+ * Apply the batch: lock, journal, writes, verify (bind event + driver link,
  * /dev/vfio/N for vfio-pci); roll back everything on failure.
  * 0, -E_REFUSED (failed, fully rolled back) or -E_PARTIAL (see items).
  * In a dry run only prints nothing and returns 0 (items stay RB_PLANNED).

@@ -640,22 +640,33 @@ static void waiter_close(struct event_waiter *ew)
 }
 
 /*
- * Listen before the writes, to the kernel's own events: the kernel sends
- * "bind" only once the driver's probe succeeded, from inside our write, so
- * every event is queued by the time the writes return. Waiting for udev to
- * process them (the "udev" source) cost more than the binds themselves at
- * scale (make bench: the sysfs loop plus udevadm settle is ~2x the loop), and
- * nothing vfioctl promises depends on udev: /dev/vfio/N comes from devtmpfs.
+ * Listen before the writes. By default to the "udev" source, which delivers
+ * an event once udev has processed it (its rules ran: owners and modes of
+ * device nodes are in place); without a running udevd the kernel's own
+ * events are all there is. bind --no-udev-wait listens to the kernel's
+ * events only: the kernel sends "bind" once the driver's probe succeeded,
+ * from inside our write, so it is queued by the time the write returns, and
+ * /dev/vfio/N comes from devtmpfs. make bench: udev's processing costs more
+ * than the binds themselves at scale.
  */
-static void waiter_open(struct event_waiter *ew)
+static void waiter_open(struct event_waiter *ew, bool udev_wait)
 {
+	struct udev_queue *q;
+	bool udevd = false;
+
 	*ew = (struct event_waiter){ 0 };
 	if (!sysfs_live())
 		return;
 	ew->udev = udev_new();
 	if (!ew->udev)
 		return;
-	ew->mon = udev_monitor_new_from_netlink(ew->udev, "kernel");
+	if (udev_wait) {
+		q = udev_queue_new(ew->udev);
+		udevd = q && udev_queue_get_udev_is_active(q);
+		if (q)
+			udev_queue_unref(q);
+	}
+	ew->mon = udev_monitor_new_from_netlink(ew->udev, udevd ? "udev" : "kernel");
 	if (!ew->mon)
 		return;
 	udev_monitor_set_receive_buffer_size(ew->mon, 16 * 1024 * 1024);
@@ -909,7 +920,7 @@ int rebind_run(struct rebind_batch *b)
 		}
 	}
 
-	waiter_open(&ew);
+	waiter_open(&ew, !b->no_udev_wait);
 	phase("checked under the lock, journal written");
 	apply_all(b, todo);
 	phase("writes done");
