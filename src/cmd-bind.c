@@ -41,7 +41,9 @@ static void bind_help(FILE *f)
 	      f);
 }
 
-enum { OPT_NO_UDEV_WAIT = 0x100 }; /* long option only */
+enum {
+	OPT_NO_UDEV_WAIT = 0x100
+}; /* long option only */
 
 int cmd_bind(int argc, char *argv[])
 {
