@@ -120,6 +120,16 @@ int rebind_journal_forget(char *const *addrs, size_t n);
 int rebind_require_root(const char *what, bool dry_run);
 
 /*
+ * Take the lock that keeps two vfioctl processes from changing devices at
+ * once (/run/vfioctl/lock) and hold it until exit, for an operation made of
+ * more than one batch (sriov set: resize, then bind). rebind_run() inside it
+ * shares it. 0, or -E_REFUSED when another process holds it (said on stderr).
+ */
+int rebind_lock_hold(void);
+/* In a forked child that may outlive the caller: do not keep the lock. */
+void rebind_lock_close_inherited(void);
+
+/*
  * The common tail of bind/unbind/restore (and other batch users): check,
  * run, print (text or --json with "operation"), say what failed or is left.
  * Returns what main() maps to the exit code.

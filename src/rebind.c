@@ -219,11 +219,20 @@ int rebind_journal_devices(char ***addrs)
 
 /* --- locking ------------------------------------------------------------- */
 
+/* The lock taken by rebind_lock_hold(), kept until exit; -1 if none. */
+static int held_lock_fd = -1;
+
 static int lock_take(void)
 {
 	_cleanup_free_ char *p = sysfs_resolve(LOCK_PATH);
 	char pid[32];
 	int fd, r;
+
+	if (held_lock_fd >= 0) {
+		/* a dup shares the flock; closing it leaves the lock held */
+		fd = fcntl(held_lock_fd, F_DUPFD_CLOEXEC, 0);
+		return fd < 0 ? -errno : fd;
+	}
 
 	r = mkdir_run();
 	if (r < 0) {
@@ -251,6 +260,26 @@ static int lock_take(void)
 	if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, strlen(pid), 0) < 0)
 		log_debug("%s: %s", LOCK_PATH, strerror(errno));
 	return fd; /* held until exit */
+}
+
+int rebind_lock_hold(void)
+{
+	int fd;
+
+	if (held_lock_fd >= 0)
+		return 0;
+	fd = lock_take();
+	if (fd < 0)
+		return fd == -EBUSY ? -E_REFUSED : fd;
+	held_lock_fd = fd;
+	return 0;
+}
+
+void rebind_lock_close_inherited(void)
+{
+	if (held_lock_fd >= 0)
+		close(held_lock_fd);
+	held_lock_fd = -1;
 }
 
 /* --- sysfs writes -------------------------------------------------------- */
