@@ -41,7 +41,7 @@ for b in "${BOOTS[@]}"; do
 		rc=0
 		# shellcheck disable=SC2086
 		"$HERE/run.sh" $opts "${setup_opt[@]+"${setup_opt[@]}"}" --env "VM_BOOT=$name" -- \
-			sh -c "cd '$REPO' && bats --formatter tap tests/vm/suites" || rc=$?
+			sh -c "cd '$REPO' && bats --formatter tap --timing tests/vm/suites" || rc=$?
 		[ "$rc" = 126 ] && [ "$attempt" = 1 ] || break
 		echo "== check-vm: $name: infrastructure failure (exit 126), booting again"
 		retried+=("$name")
