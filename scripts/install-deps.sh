@@ -66,30 +66,26 @@ missing() {
 	done
 }
 
-# shellcheck disable=SC2086
-MISSING=$(missing $PKGS)
-if [ -n "$MISSING" ]; then
-	log "installing:" $MISSING
-	apt_update
-	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $MISSING
-else
-	log "build/test packages already installed"
-fi
-
-# only for `make bench`: the tools it measures vfioctl against
-if [ "$BENCH" = 1 ]; then
-	# shellcheck disable=SC2046
-	BMISSING=$(missing driverctl dpdk)
-	if [ -n "$BMISSING" ]; then
-		log "installing (bench):" $BMISSING
+# install_missing WHAT PACKAGE...: apt-get install those not installed yet
+install_missing() {
+	what=$1
+	shift
+	m=$(missing "$@")
+	if [ -n "$m" ]; then
+		# shellcheck disable=SC2086
+		log "installing ($what):" $m
 		apt_update
 		# shellcheck disable=SC2086
-		apt-get install -y -qq --no-install-recommends $BMISSING
+		apt-get install -y -qq --no-install-recommends $m
 	else
-		log "bench packages already installed"
+		log "$what packages already installed"
 	fi
-fi
+}
+
+# shellcheck disable=SC2086
+install_missing build/test $PKGS
+# only for `make bench`: the tools it measures vfioctl against
+[ "$BENCH" = 0 ] || install_missing bench driverctl dpdk
 
 [ "$VM" = 1 ] || {
 	log "done (use --vm for qemu + guest kernel)"
