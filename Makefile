@@ -102,7 +102,7 @@ golden: vfioctl
 	tests/bats/update-golden.sh
 
 bench: vfioctl
-	scripts/install-deps.sh --vm
+	scripts/install-deps.sh --bench
 	tests/vm/bench.sh
 
 install: vfioctl

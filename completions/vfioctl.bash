@@ -17,7 +17,7 @@ _vfioctl_cmd_opts()
 	show) echo "--json --help" ;;
 	groups) echo "--explain --predict --acs-override= --json --help" ;;
 	check) echo "--group --json --help" ;;
-	bind) echo "--driver --only --dry-run --force --persist --json --help" ;;
+	bind) echo "--driver --only --dry-run --force --persist --no-udev-wait --json --help" ;;
 	unbind | restore) echo "--dry-run --force --json --help" ;;
 	sriov) echo "--json --help" ;;
 	sriov-show) echo "--json --help" ;;

@@ -12,6 +12,19 @@
 /* Print a document on stdout (indented, one trailing newline); steals root. */
 int output_json(json_t *root);
 
+/*
+ * The same bytes as output_json() of {"KEY": [ITEM, ...]}, printed one item at
+ * a time, so a long list never has to be in memory as one JSON tree.
+ */
+struct json_stream {
+	FILE *f;
+	size_t n;
+	int error;
+};
+void json_stream_begin(struct json_stream *s, const char *key);
+void json_stream_item(struct json_stream *s, json_t *item); /* steals item */
+int json_stream_end(struct json_stream *s); /* 0 or -EIO */
+
 /* json_decrefp() comes with jansson (json_auto_t). */
 #define _cleanup_json_ __attribute__((cleanup(json_decrefp)))
 

@@ -61,6 +61,7 @@ struct rebind_batch {
 	size_t n;
 	bool dry_run;
 	bool force; /* go on despite blockers */
+	bool no_udev_wait; /* verify with the kernel's events, not udev's (bind --no-udev-wait) */
 	char **blockers; /* human-readable reasons the batch is refused */
 	size_t n_blockers;
 	char **warnings;
@@ -90,7 +91,7 @@ int rebind_add(struct rebind_batch *b, const struct topo_dev *d, enum rebind_op 
 int rebind_check(struct rebind_batch *b, struct topo *t);
 
 /*
- * Apply the batch: lock, journal, writes, verify (udev event + driver link,
+ * Apply the batch: lock, journal, writes, verify (bind event + driver link,
  * /dev/vfio/N for vfio-pci); roll back everything on failure.
  * 0, -E_REFUSED (failed, fully rolled back) or -E_PARTIAL (see items).
  * In a dry run only prints nothing and returns 0 (items stay RB_PLANNED).
@@ -117,6 +118,16 @@ int rebind_journal_forget(char *const *addrs, size_t n);
 
 /* Root and live-host requirement for a mutating command (not for dry runs). */
 int rebind_require_root(const char *what, bool dry_run);
+
+/*
+ * Take the lock that keeps two vfioctl processes from changing devices at
+ * once (/run/vfioctl/lock) and hold it until exit, for an operation made of
+ * more than one batch (sriov set: resize, then bind). rebind_run() inside it
+ * shares it. 0, or -E_REFUSED when another process holds it (said on stderr).
+ */
+int rebind_lock_hold(void);
+/* In a forked child that may outlive the caller: do not keep the lock. */
+void rebind_lock_close_inherited(void);
 
 /*
  * The common tail of bind/unbind/restore (and other batch users): check,

@@ -85,10 +85,18 @@ enum {
 	TOPO_SCAN_CONFIG = 1 << 0, /* read config space (header, PCIe, ACS, SR-IOV caps) */
 	TOPO_SCAN_NAMES = 1 << 1, /* look up vendor/device/class names */
 	TOPO_SCAN_LINKS = 1 << 2, /* network interfaces and block devices */
+	TOPO_SCAN_BRIEF = 1 << 3, /* only what list shows: no boot_vga, reset_method */
+	TOPO_SCAN_HEADER = 1 << 4, /* without CONFIG: just the header type (bridges) */
 };
 
 /* Enumerate /sys/bus/pci/devices once. 0 or -errno. */
 int topo_scan(struct topo **out, unsigned flags);
+/*
+ * The same for only the devices that DEVICE arguments may name (see
+ * topo_resolve()) and every member of their IOMMU groups: what a batch acts
+ * on, without reading the rest of the bus. Parents outside it are NULL.
+ */
+int topo_scan_for(struct topo **out, unsigned flags, char *const args[], size_t nargs);
 void topo_free(struct topo *t);
 static inline void topo_freep(struct topo **t)
 {

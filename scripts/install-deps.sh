@@ -1,11 +1,13 @@
 #!/bin/sh
 # Install build/test dependencies of vfioctl on Debian 12 (bookworm).
 #
-# Usage: scripts/install-deps.sh [--vm] [--help]
+# Usage: scripts/install-deps.sh [--vm] [--bench] [--help]
 #   (no option)  build + unit/bats test dependencies only
 #   --vm         additionally: qemu-system-x86 >= 8 (bookworm-backports)
 #                and the Debian stock kernel (downloaded + unpacked, not
 #                installed) used by tests/vm/run.sh.
+#   --bench      --vm plus the tools `make bench` compares against:
+#                driverctl and dpdk (dpdk-devbind.py); lspci is in pciutils.
 #
 # Environment:
 #   VFIOCTL_VM_CACHE  kernel cache dir (default /var/cache/vfioctl-vm)
@@ -14,12 +16,13 @@
 # only runs when something is missing. Must run as root.
 set -eu
 
-VM=0
+VM=0 BENCH=0
 for a in "$@"; do
 	case "$a" in
 	--vm) VM=1 ;;
+	--bench) VM=1 BENCH=1 ;;
 	-h | --help)
-		sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*)
@@ -63,16 +66,26 @@ missing() {
 	done
 }
 
+# install_missing WHAT PACKAGE...: apt-get install those not installed yet
+install_missing() {
+	what=$1
+	shift
+	m=$(missing "$@")
+	if [ -n "$m" ]; then
+		# shellcheck disable=SC2086
+		log "installing ($what):" $m
+		apt_update
+		# shellcheck disable=SC2086
+		apt-get install -y -qq --no-install-recommends $m
+	else
+		log "$what packages already installed"
+	fi
+}
+
 # shellcheck disable=SC2086
-MISSING=$(missing $PKGS)
-if [ -n "$MISSING" ]; then
-	log "installing:" $MISSING
-	apt_update
-	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $MISSING
-else
-	log "build/test packages already installed"
-fi
+install_missing build/test $PKGS
+# only for `make bench`: the tools it measures vfioctl against
+[ "$BENCH" = 0 ] || install_missing bench driverctl dpdk
 
 [ "$VM" = 1 ] || {
 	log "done (use --vm for qemu + guest kernel)"

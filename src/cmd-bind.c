@@ -34,10 +34,16 @@ static void bind_help(FILE *f)
 	      "  -f, --force          go on despite devices in use\n"
 	      "  -p, --persist        also write the binding to the configuration (vfioctl\n"
 	      "                       apply and the udev rule then keep it across reboots)\n"
+	      "      --no-udev-wait   verify with the kernel's bind events, without waiting\n"
+	      "                       for udev to process them (faster for large batches)\n"
 	      "  -j, --json           print JSON\n"
 	      "  -h, --help           show this help\n",
 	      f);
 }
+
+enum {
+	OPT_NO_UDEV_WAIT = 0x100
+}; /* long option only */
 
 int cmd_bind(int argc, char *argv[])
 {
@@ -47,13 +53,14 @@ int cmd_bind(int argc, char *argv[])
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "persist", no_argument, NULL, 'p' },
+		{ "no-udev-wait", no_argument, NULL, OPT_NO_UDEV_WAIT },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	_cleanup_topo_ struct topo *t = NULL;
 	_cleanup_rebind_batch_ struct rebind_batch *b = NULL;
 	const char *driver = "vfio-pci";
-	bool only = false, dry_run = false, force = false, persist = false;
+	bool only = false, dry_run = false, force = false, persist = false, no_udev_wait = false;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "d:onfp" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
@@ -72,6 +79,9 @@ int cmd_bind(int argc, char *argv[])
 			break;
 		case 'p':
 			persist = true;
+			break;
+		case OPT_NO_UDEV_WAIT:
+			no_udev_wait = true;
 			break;
 		case 'j':
 			opts.json = true;
@@ -92,11 +102,16 @@ int cmd_bind(int argc, char *argv[])
 	r = rebind_require_root("bind", dry_run);
 	if (r < 0)
 		return r;
-	r = topo_scan_reported(&t, TOPO_SCAN_CONFIG | TOPO_SCAN_LINKS);
-	if (r < 0)
+	/* only the named devices and their groups: a batch never needs the whole bus */
+	r = topo_scan_for(&t, TOPO_SCAN_HEADER | TOPO_SCAN_LINKS, argv + optind,
+			  (size_t)(argc - optind));
+	if (r < 0) {
+		log_error("/sys/bus/pci/devices: %s", strerror(-r));
 		return r;
+	}
 
 	b = rebind_batch_new(dry_run, force);
+	b->no_udev_wait = no_udev_wait;
 	for (int i = optind; i < argc; i++) {
 		struct topo_dev *d;
 		char *others = NULL;

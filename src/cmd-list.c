@@ -41,23 +41,24 @@ static bool driver_matches(const char *filter, const struct topo_dev *d)
 	return streq(filter, d->driver);
 }
 
-static void print_text(struct topo *t, json_t *devices)
+static void print_text(struct topo *t, const bool *shown)
 {
 	static const char *const headers[] = { "ADDRESS", "CLASS", "NAME",
 					       "DRIVER",  "GROUP", "SR-IOV" };
 	_cleanup_table_ struct table *tab = table_new(ARRAY_SIZE(headers), headers);
-	size_t i;
-	json_t *o;
 
-	json_array_foreach (devices, i, o) {
-		struct topo_dev *d = topo_find(t, json_string_value(json_object_get(o, "address")));
-		_cleanup_free_ char *group = NULL, *role = devmodel_sriov_role_text(d);
+	for (size_t i = 0; i < t->n; i++) {
+		struct topo_dev *d = &t->devs[i];
+		_cleanup_free_ char *role = NULL;
+		char group[16];
 
-		if (d->iommu_group >= 0)
-			group = xasprintf("%d", d->iommu_group);
-		table_add(tab,
-			  (const char *const[]){ d->addr, topo_class_keyword(d->class),
-						 topo_device_name(t, d), d->driver, group, role });
+		if (!shown[i])
+			continue;
+		role = devmodel_sriov_role_text(d);
+		snprintf(group, sizeof(group), "%d", d->iommu_group);
+		table_add(tab, (const char *const[]){ d->addr, topo_class_keyword(d->class),
+						      topo_device_name(t, d), d->driver,
+						      d->iommu_group >= 0 ? group : NULL, role });
 	}
 	table_print(tab, stdout);
 }
@@ -71,9 +72,8 @@ int cmd_list(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 },
 	};
 	_cleanup_topo_ struct topo *t = NULL;
-	_cleanup_free_ bool *wanted = NULL;
+	_cleanup_free_ bool *wanted = NULL, *shown = NULL;
 	const char *class_filter = NULL, *driver_filter = NULL;
-	json_t *root, *devices;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "c:d:" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
@@ -96,7 +96,7 @@ int cmd_list(int argc, char *argv[])
 		}
 	}
 
-	r = topo_scan_reported(&t, TOPO_SCAN_LINKS);
+	r = topo_scan_reported(&t, TOPO_SCAN_LINKS | TOPO_SCAN_BRIEF);
 	if (r < 0)
 		return r;
 	if (optind < argc) {
@@ -111,23 +111,24 @@ int cmd_list(int argc, char *argv[])
 		}
 	}
 
-	root = json_object();
-	devices = json_array();
-	json_object_set_new(root, "devices", devices);
+	shown = xcalloc(t->n + 1, sizeof(bool));
 	for (size_t i = 0; i < t->n; i++) {
 		struct topo_dev *d = &t->devs[i];
 
-		if (wanted && !wanted[i])
-			continue;
-		if (class_filter && !class_matches(class_filter, d))
-			continue;
-		if (driver_filter && !driver_matches(driver_filter, d))
-			continue;
-		json_array_append_new(devices, devmodel_summary(t, d));
+		shown[i] = (!wanted || wanted[i]) &&
+			   (!class_filter || class_matches(class_filter, d)) &&
+			   (!driver_filter || driver_matches(driver_filter, d));
 	}
-	if (opts.json)
-		return output_json(root);
-	print_text(t, devices);
-	json_decref(root);
+	if (opts.json) {
+		/* one device at a time: a ~1000-device tree would double the peak RSS */
+		struct json_stream js;
+
+		json_stream_begin(&js, "devices");
+		for (size_t i = 0; i < t->n; i++)
+			if (shown[i])
+				json_stream_item(&js, devmodel_summary(t, &t->devs[i]));
+		return json_stream_end(&js);
+	}
+	print_text(t, shown);
 	return 0;
 }

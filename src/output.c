@@ -16,6 +16,46 @@ int output_json(json_t *root)
 	return 0;
 }
 
+/* key is a plain identifier: nothing to escape */
+void json_stream_begin(struct json_stream *s, const char *key)
+{
+	*s = (struct json_stream){ .f = stdout };
+	fprintf(s->f, "{\n  \"%s\": [", key);
+}
+
+void json_stream_item(struct json_stream *s, json_t *item)
+{
+	char *text = json_dumps(item, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	size_t len, lines = 0;
+	char *out, *o;
+
+	json_decref(item);
+	if (!text) {
+		s->error = -EIO;
+		return;
+	}
+	/* nested two levels deep: every line of the item moves 4 columns right */
+	len = strlen(text);
+	for (const char *p = text; (p = strchr(p, '\n')); p++)
+		lines++;
+	o = out = xmalloc(len + 4 * lines + 8);
+	o = stpcpy(o, s->n++ ? ",\n    " : "\n    ");
+	for (const char *p = text; *p; p++) {
+		*o++ = *p;
+		if (*p == '\n')
+			o = stpcpy(o, "    ");
+	}
+	fwrite(out, 1, (size_t)(o - out), s->f);
+	free(out);
+	free(text);
+}
+
+int json_stream_end(struct json_stream *s)
+{
+	fputs(s->n ? "\n  ]\n}\n" : "]\n}\n", s->f);
+	return s->error;
+}
+
 json_t *json_string_or_null(const char *s)
 {
 	return s ? json_string(s) : json_null();

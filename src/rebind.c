@@ -49,8 +49,13 @@ static bool item_gone(const struct rebind_item *it)
 	return it->error == -ENODEV;
 }
 
+static long long now_ms(void);
+static long long start_ms;
+
 struct rebind_batch *rebind_batch_new(bool dry_run, bool force)
 {
+	if (!start_ms)
+		start_ms = now_ms();
 	struct rebind_batch *b = xcalloc(1, sizeof(*b));
 
 	b->dry_run = dry_run;
@@ -214,11 +219,20 @@ int rebind_journal_devices(char ***addrs)
 
 /* --- locking ------------------------------------------------------------- */
 
+/* The lock taken by rebind_lock_hold(), kept until exit; -1 if none. */
+static int held_lock_fd = -1;
+
 static int lock_take(void)
 {
 	_cleanup_free_ char *p = sysfs_resolve(LOCK_PATH);
 	char pid[32];
 	int fd, r;
+
+	if (held_lock_fd >= 0) {
+		/* a dup shares the flock; closing it leaves the lock held */
+		fd = fcntl(held_lock_fd, F_DUPFD_CLOEXEC, 0);
+		return fd < 0 ? -errno : fd;
+	}
 
 	r = mkdir_run();
 	if (r < 0) {
@@ -246,6 +260,26 @@ static int lock_take(void)
 	if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, strlen(pid), 0) < 0)
 		log_debug("%s: %s", LOCK_PATH, strerror(errno));
 	return fd; /* held until exit */
+}
+
+int rebind_lock_hold(void)
+{
+	int fd;
+
+	if (held_lock_fd >= 0)
+		return 0;
+	fd = lock_take();
+	if (fd < 0)
+		return fd == -EBUSY ? -E_REFUSED : fd;
+	held_lock_fd = fd;
+	return 0;
+}
+
+void rebind_lock_close_inherited(void)
+{
+	if (held_lock_fd >= 0)
+		close(held_lock_fd);
+	held_lock_fd = -1;
 }
 
 /* --- sysfs writes -------------------------------------------------------- */
@@ -284,24 +318,44 @@ static int read_state(const char *addr, char **driver, char **override)
  * default match); otherwise drivers_probe. default_match: clear the override
  * and let the kernel choose. Returns 0 or -errno with *why set.
  */
-static int move_device(const char *addr, const char *driver, const char *override,
-		       bool explicit_bind, bool default_match, char **why)
+/* A write failed: say so, unless the device itself is gone. */
+static int write_failed(const char *addr, int r, char **why, char *what)
+{
+	_cleanup_free_ char *base = xasprintf("/sys/bus/pci/devices/%s", addr);
+
+	if (!sysfs_exists(base)) {
+		free(what);
+		*why = xstrdup(GONE_MESSAGE);
+		return -ENODEV;
+	}
+	*why = what;
+	return r;
+}
+
+static int move_device(const char *addr, const char *known_driver, const char *known_override,
+		       bool known, const char *driver, const char *override, bool explicit_bind,
+		       bool default_match, char **why)
 {
 	_cleanup_free_ char *cur_driver = NULL, *cur_override = NULL;
 	_cleanup_free_ char *ovr_path = xasprintf("/sys/bus/pci/devices/%s/driver_override", addr);
 	int r;
 
-	r = read_state(addr, &cur_driver, &cur_override);
-	if (r < 0) {
-		*why = xstrdup(GONE_MESSAGE);
-		return r;
+	if (known) {
+		/* read under the lock just before: no second read per device */
+		cur_driver = dup_or_null(known_driver);
+		cur_override = dup_or_null(known_override);
+	} else {
+		r = read_state(addr, &cur_driver, &cur_override);
+		if (r < 0) {
+			*why = xstrdup(GONE_MESSAGE);
+			return r;
+		}
 	}
 	if (!str_eq_null(cur_override, override)) {
 		r = write_attr(ovr_path, override ? override : "\n");
-		if (r < 0) {
-			*why = xasprintf("setting driver_override: %s", strerror(-r));
-			return r;
-		}
+		if (r < 0)
+			return write_failed(addr, r, why,
+					    xasprintf("setting driver_override: %s", strerror(-r)));
 	}
 	if (cur_driver && (default_match || !streq(cur_driver, driver))) {
 		_cleanup_free_ char *unbind = NULL;
@@ -310,10 +364,10 @@ static int move_device(const char *addr, const char *driver, const char *overrid
 			return 0; /* already on the kernel's choice */
 		unbind = xasprintf("/sys/bus/pci/drivers/%s/unbind", cur_driver);
 		r = write_attr(unbind, addr);
-		if (r < 0) {
-			*why = xasprintf("unbinding from %s: %s", cur_driver, strerror(-r));
-			return r;
-		}
+		if (r < 0)
+			return write_failed(
+				addr, r, why,
+				xasprintf("unbinding from %s: %s", cur_driver, strerror(-r)));
 	} else if (cur_driver) {
 		return 0; /* already on the wanted driver */
 	}
@@ -323,18 +377,15 @@ static int move_device(const char *addr, const char *driver, const char *overrid
 		_cleanup_free_ char *bind = xasprintf("/sys/bus/pci/drivers/%s/bind", driver);
 
 		r = write_attr(bind, addr);
-		if (r < 0) {
-			*why = xasprintf("binding to %s: %s", driver, strerror(-r));
-			return r;
-		}
+		if (r < 0)
+			return write_failed(addr, r, why,
+					    xasprintf("binding to %s: %s", driver, strerror(-r)));
 		return 0;
 	}
 	/* drivers_probe reports success even when no driver binds: verified later */
 	r = write_attr("/sys/bus/pci/drivers_probe", addr);
-	if (r < 0) {
-		*why = xasprintf("drivers_probe: %s", strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return write_failed(addr, r, why, xasprintf("drivers_probe: %s", strerror(-r)));
 	return 0;
 }
 
@@ -515,10 +566,12 @@ static void item_apply(struct rebind_item *it, bool rollback)
 	int r;
 
 	if (rollback)
-		r = move_device(it->addr, it->before_driver, it->before_override,
+		r = move_device(it->addr, NULL, NULL, false, it->before_driver, it->before_override,
 				it->before_driver != NULL, false, &why);
 	else
-		r = move_device(it->addr, it->want_driver, it->want_override,
+		/* rebind_run() checked under the lock that the state is still "before" */
+		r = move_device(it->addr, it->before_driver, it->before_override, true,
+				it->want_driver, it->want_override,
 				it->op == REBIND_RESTORE && !it->want_default, it->want_default,
 				&why);
 	it->touched = true;
@@ -616,14 +669,19 @@ static void waiter_close(struct event_waiter *ew)
 }
 
 /*
- * Listen before the writes: the "udev" source delivers an event after udev
- * has processed it (device nodes and permissions are in place); without a
- * running udevd the kernel's own events are all there is.
+ * Listen before the writes. By default to the "udev" source, which delivers
+ * an event once udev has processed it (its rules ran: owners and modes of
+ * device nodes are in place); without a running udevd the kernel's own
+ * events are all there is. bind --no-udev-wait listens to the kernel's
+ * events only: the kernel sends "bind" once the driver's probe succeeded,
+ * from inside our write, so it is queued by the time the write returns, and
+ * /dev/vfio/N comes from devtmpfs. make bench: udev's processing costs more
+ * than the binds themselves at scale.
  */
-static void waiter_open(struct event_waiter *ew)
+static void waiter_open(struct event_waiter *ew, bool udev_wait)
 {
 	struct udev_queue *q;
-	bool udevd;
+	bool udevd = false;
 
 	*ew = (struct event_waiter){ 0 };
 	if (!sysfs_live())
@@ -631,10 +689,12 @@ static void waiter_open(struct event_waiter *ew)
 	ew->udev = udev_new();
 	if (!ew->udev)
 		return;
-	q = udev_queue_new(ew->udev);
-	udevd = q && udev_queue_get_udev_is_active(q);
-	if (q)
-		udev_queue_unref(q);
+	if (udev_wait) {
+		q = udev_queue_new(ew->udev);
+		udevd = q && udev_queue_get_udev_is_active(q);
+		if (q)
+			udev_queue_unref(q);
+	}
 	ew->mon = udev_monitor_new_from_netlink(ew->udev, udevd ? "udev" : "kernel");
 	if (!ew->mon)
 		return;
@@ -654,6 +714,18 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* -v: where a batch spends its time (wall ms since the batch was made, CPU ms in all). */
+static void phase(const char *what)
+{
+	struct timespec ts;
+
+	if (verbosity < 1)
+		return;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	log_debug("%s: %lld ms (%lld ms CPU)", what, now_ms() - start_ms,
+		  (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
 /* Expecting a bind event: the item should end up on a driver. */
 static bool expects_bind(const struct rebind_item *it, bool rollback)
 {
@@ -664,13 +736,55 @@ static bool expects_bind(const struct rebind_item *it, bool rollback)
 	return it->want_driver != NULL || it->want_default;
 }
 
+static const struct rebind_batch *sort_batch;
+
+static int cmp_item_index(const void *a, const void *b)
+{
+	return strcmp(sort_batch->items[*(const size_t *)a].addr,
+		      sort_batch->items[*(const size_t *)b].addr);
+}
+
+/* Item indexes in address order: one event is matched in O(log n), not O(n). */
+static size_t *index_by_addr(const struct rebind_batch *b)
+{
+	size_t *idx = xcalloc(b->n + 1, sizeof(size_t));
+
+	for (size_t i = 0; i < b->n; i++)
+		idx[i] = i;
+	sort_batch = b;
+	qsort(idx, b->n, sizeof(size_t), cmp_item_index);
+	return idx;
+}
+
+static struct rebind_item *item_by_addr(struct rebind_batch *b, const size_t *idx, const char *addr)
+{
+	size_t lo = 0, hi = b->n;
+
+	if (!addr)
+		return NULL;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(b->items[idx[mid]].addr, addr);
+
+		if (c == 0)
+			return &b->items[idx[mid]];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 static void wait_events(struct event_waiter *ew, struct rebind_batch *b, bool rollback)
 {
 	long long deadline = now_ms() + EVENT_TIMEOUT_MS;
+	_cleanup_free_ size_t *byaddr = NULL;
 	size_t pending = 0;
 
 	if (!ew->mon)
 		return;
+	byaddr = index_by_addr(b);
 	for (size_t i = 0; i < b->n; i++) {
 		b->items[i].got_bind_event = false;
 		if (expects_bind(&b->items[i], rollback)) {
@@ -695,17 +809,13 @@ static void wait_events(struct event_waiter *ew, struct rebind_batch *b, bool ro
 		if (!dev)
 			continue;
 		if (streq(udev_device_get_action(dev), "bind")) {
-			const char *name = udev_device_get_sysname(dev);
+			struct rebind_item *it =
+				item_by_addr(b, byaddr, udev_device_get_sysname(dev));
 
-			for (size_t i = 0; i < b->n; i++) {
-				struct rebind_item *it = &b->items[i];
-
-				if (streq(it->addr, name) && !it->got_bind_event &&
-				    expects_bind(it, rollback)) {
-					it->got_bind_event = true;
-					pending--;
-					deadline = now_ms() + EVENT_TIMEOUT_MS;
-				}
+			if (it && !it->got_bind_event && expects_bind(it, rollback)) {
+				it->got_bind_event = true;
+				pending--;
+				deadline = now_ms() + EVENT_TIMEOUT_MS;
 			}
 		}
 		udev_device_unref(dev);
@@ -839,9 +949,12 @@ int rebind_run(struct rebind_batch *b)
 		}
 	}
 
-	waiter_open(&ew);
+	waiter_open(&ew, !b->no_udev_wait);
+	phase("checked under the lock, journal written");
 	apply_all(b, todo);
+	phase("writes done");
 	wait_events(&ew, b, false);
+	phase("bind events seen");
 	for (size_t i = 0; i < b->n; i++) {
 		if (b->items[i].status == RB_PLANNED)
 			verify_item(&b->items[i], false);
@@ -898,6 +1011,7 @@ int rebind_run(struct rebind_batch *b)
 	r = journal_save(journal);
 	if (r < 0)
 		log_warn("%s: %s", JOURNAL_PATH, strerror(-r));
+	phase("verified, journal updated");
 	if (left)
 		return -E_PARTIAL;
 	return failed ? -E_REFUSED : 0;
@@ -1009,7 +1123,9 @@ int rebind_execute(struct rebind_batch *b, struct topo *t, const char *operation
 {
 	int r, rp, nleft = 0;
 
+	phase("scanned and planned");
 	r = rebind_check(b, t);
+	phase("in-use checks done");
 	if (r == 0)
 		r = rebind_run(b);
 	else

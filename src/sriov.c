@@ -488,6 +488,8 @@ static int write_with_deadline(const char *host_path, const char *value, int tim
 	if (child == 0) {
 		int r, null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
+		rebind_lock_close_inherited();
+
 		/* Left behind after a timeout, it must not hold the caller's pipes open. */
 		for (int fd = 0; fd < 3 && null >= 0; fd++)
 			dup2(null, fd);
@@ -959,6 +961,18 @@ int sriov_set(const char *pf_addr, const struct sriov_set_req *req, json_t **res
 	r = rebind_require_root("sriov set", req->dry_run);
 	if (r < 0)
 		return r;
+	if (!req->dry_run) {
+		/* resize and bind as one operation: no other vfioctl in between */
+		r = rebind_lock_hold();
+		if (r < 0)
+			return r;
+		/* what the checks and the undo rely on, read again under the lock */
+		topo_free(t);
+		t = NULL;
+		r = scan_pf(pf_addr, &t, &pf);
+		if (r < 0)
+			return r;
+	}
 
 	c.numvfs = pf->sriov_numvfs;
 	/* Unreadable (not in a snapshot): the kernel's default is on. */

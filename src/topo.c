@@ -120,6 +120,49 @@ bool ifname_valid(const char *s)
 	return true;
 }
 
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static bool hex_field(const char *s, size_t n, unsigned *out)
+{
+	unsigned v = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int h = hexval(s[i]);
+
+		if (h < 0)
+			return false;
+		v = v << 4 | (unsigned)h;
+	}
+	*out = v;
+	return true;
+}
+
+/*
+ * Exactly the names pci_addr_parse() normalises to ("%04x:%02x:%02x.%x"),
+ * without its copies and sscanf: run for every entry of the bus.
+ */
+static bool parse_canonical(const char *s, unsigned *dom, unsigned *bus, unsigned *slot,
+			    unsigned *func)
+{
+	size_t nd = strlen(s) == 13 ? 5 : 4;
+
+	if (strlen(s) != nd + 8 || (nd == 5 && s[0] == '0'))
+		return false;
+	if (s[nd] != ':' || s[nd + 3] != ':' || s[nd + 6] != '.')
+		return false;
+	if (!hex_field(s, nd, dom) || !hex_field(s + nd + 1, 2, bus) ||
+	    !hex_field(s + nd + 4, 2, slot) || !hex_field(s + nd + 7, 1, func))
+		return false;
+	return *slot <= 0x1f && *func <= 7;
+}
+
 int topo_dev_cmp(const void *a, const void *b)
 {
 	const struct topo_dev *x = a, *y = b;
@@ -138,7 +181,8 @@ struct topo_dev *topo_find(const struct topo *t, const char *addr)
 	struct topo_dev key = { 0 };
 	unsigned d, b, s, f;
 
-	if (sscanf(addr, "%x:%x:%x.%x", &d, &b, &s, &f) != 4)
+	if (!parse_canonical(addr, &d, &b, &s, &f) &&
+	    sscanf(addr, "%x:%x:%x.%x", &d, &b, &s, &f) != 4)
 		return NULL;
 	key.domain = d;
 	key.bus = b;
@@ -161,21 +205,90 @@ static long read_dec_at(int dfd, const char *name, long fallback)
 	return sysfs_read_long_at(dfd, name, 10, &v) < 0 ? fallback : v;
 }
 
-static void read_sysfs_attrs(struct topo_dev *d, int dfd)
+/* "KEY=XXXX:YYYY" (hex, as the kernel prints PCI_ID and PCI_SUBSYS_ID) */
+static bool uevent_pair(const char *line, const char *key, unsigned *a, unsigned *b)
+{
+	char *end;
+
+	if (!startswith(line, key))
+		return false;
+	line += strlen(key);
+	*a = (unsigned)strtoul(line, &end, 16);
+	if (end == line || *end != ':')
+		return false;
+	line = end + 1;
+	*b = (unsigned)strtoul(line, &end, 16);
+	return end != line;
+}
+
+/*
+ * Live sysfs: the uevent attribute carries the driver, class, IDs and
+ * modalias in one read, where separate attributes cost an open, a read and a
+ * close each (the bulk of `list` at ~1000 devices). Snapshots have no uevent
+ * (and a partial one falls back): false means read the attributes one by one.
+ */
+static bool read_uevent(struct topo_dev *d, int dfd)
+{
+	_cleanup_close_ int fd = openat(dfd, "uevent", O_RDONLY | O_CLOEXEC);
+	char buf[1024], *save = NULL;
+	unsigned have = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0 || n == (ssize_t)sizeof(buf) - 1)
+		return false;
+	buf[n] = '\0';
+	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned a, b;
+
+		if (startswith(line, "DRIVER=") && line[7]) {
+			free(d->driver);
+			d->driver = xstrdup(line + 7);
+		} else if (startswith(line, "MODALIAS=")) {
+			free(d->modalias);
+			d->modalias = xstrdup(line + 9);
+		} else if (startswith(line, "PCI_CLASS=")) {
+			d->class = (uint32_t)strtoul(line + 10, NULL, 16) & 0xffffff;
+			have |= 1;
+		} else if (uevent_pair(line, "PCI_ID=", &a, &b)) {
+			d->vendor = (uint16_t)a;
+			d->device = (uint16_t)b;
+			have |= 2;
+		} else if (uevent_pair(line, "PCI_SUBSYS_ID=", &a, &b)) {
+			d->subsys_vendor = (uint16_t)a;
+			d->subsys_device = (uint16_t)b;
+			have |= 4;
+		}
+	}
+	if (have == 7)
+		return true;
+	free(d->driver);
+	free(d->modalias);
+	d->driver = d->modalias = NULL;
+	return false;
+}
+
+static void read_sysfs_attrs(struct topo_dev *d, int dfd, unsigned flags)
 {
 	char *s = NULL;
 	long v;
 
-	d->vendor = (uint16_t)read_hex_at(dfd, "vendor", 0xffff);
-	d->device = (uint16_t)read_hex_at(dfd, "device", 0xffff);
-	d->subsys_vendor = (uint16_t)read_hex_at(dfd, "subsystem_vendor", 0);
-	d->subsys_device = (uint16_t)read_hex_at(dfd, "subsystem_device", 0);
-	d->class = (uint32_t)read_hex_at(dfd, "class", 0) & 0xffffff;
+	if (!read_uevent(d, dfd)) {
+		d->vendor = (uint16_t)read_hex_at(dfd, "vendor", 0xffff);
+		d->device = (uint16_t)read_hex_at(dfd, "device", 0xffff);
+		d->subsys_vendor = (uint16_t)read_hex_at(dfd, "subsystem_vendor", 0);
+		d->subsys_device = (uint16_t)read_hex_at(dfd, "subsystem_device", 0);
+		d->class = (uint32_t)read_hex_at(dfd, "class", 0) & 0xffffff;
+		if (sysfs_link_name_at(dfd, "driver", &s) == 0)
+			d->driver = s;
+		if (sysfs_read_at(dfd, "modalias", &s) == 0)
+			d->modalias = s;
+	}
 	d->revision = (int)read_hex_at(dfd, "revision", -1);
 	d->numa_node = (int)read_dec_at(dfd, "numa_node", -1);
-	d->boot_vga = (int)read_dec_at(dfd, "boot_vga", -1);
-	if (sysfs_link_name_at(dfd, "driver", &s) == 0)
-		d->driver = s;
+	d->boot_vga = flags & TOPO_SCAN_BRIEF ? -1 : (int)read_dec_at(dfd, "boot_vga", -1);
 	if (sysfs_read_at(dfd, "driver_override", &s) == 0) {
 		if (streq(s, "(null)") || !*s)
 			free(s);
@@ -191,14 +304,12 @@ static void read_sysfs_attrs(struct topo_dev *d, int dfd)
 			d->iommu_group = (int)v;
 		free(s);
 	}
-	if (sysfs_read_at(dfd, "reset_method", &s) == 0)
+	if (!(flags & TOPO_SCAN_BRIEF) && sysfs_read_at(dfd, "reset_method", &s) == 0)
 		d->reset_method = s;
-	if (sysfs_read_at(dfd, "modalias", &s) == 0)
-		d->modalias = s;
 
 	d->sriov_totalvfs = d->sriov_numvfs = d->sriov_autoprobe = -1;
-	d->vf_index = -1;
-	if (sysfs_read_long_at(dfd, "sriov_totalvfs", 10, &v) == 0) {
+	/* a VF (linked by its PF, scanned before it) has no SR-IOV capability */
+	if (!d->physfn && sysfs_read_long_at(dfd, "sriov_totalvfs", 10, &v) == 0) {
 		d->sriov_pf = true;
 		d->sriov_totalvfs = (int)v;
 		d->sriov_numvfs = (int)read_dec_at(dfd, "sriov_numvfs", -1);
@@ -287,6 +398,24 @@ static void read_config(struct topo *t, struct topo_dev *d)
 		d->ari_cap_offset = (int)cap->addr;
 }
 
+/* The last PCI address in a sysfs path: the device an interface or disk sits under. */
+static bool link_owner(const char *target, char out[16])
+{
+	_cleanup_free_ char *copy = xstrdup(target);
+	char *save = NULL, *tok;
+	bool found = false;
+
+	for (tok = strtok_r(copy, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+		char norm[16];
+
+		if (pci_addr_parse(tok, norm, NULL) == 0 && streq(norm, tok)) {
+			memcpy(out, norm, 16);
+			found = true;
+		}
+	}
+	return found;
+}
+
 /* Map class/net/X and class/block/X links to the PCI device they sit under. */
 static void scan_class_links(struct topo *t, const char *class_dir, bool block)
 {
@@ -298,9 +427,9 @@ static void scan_class_links(struct topo *t, const char *class_dir, bool block)
 		return;
 	dfd = dirfd(dir);
 	while ((de = readdir(dir))) {
-		_cleanup_free_ char *target = NULL, *copy = NULL;
-		struct topo_dev *owner = NULL;
-		char *save = NULL, *tok;
+		_cleanup_free_ char *target = NULL;
+		struct topo_dev *owner;
+		char addr[16];
 
 		if (de->d_name[0] == '.')
 			continue;
@@ -312,16 +441,8 @@ static void scan_class_links(struct topo *t, const char *class_dir, bool block)
 			if (sysfs_exists_at(dfd, part))
 				continue;
 		}
-		copy = xstrdup(target);
-		for (tok = strtok_r(copy, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
-			char norm[16];
-			struct topo_dev *d;
-
-			if (pci_addr_parse(tok, norm, NULL) == 0 && streq(norm, tok) &&
-			    (d = topo_find(t, tok)))
-				owner = d;
-		}
-		if (!owner)
+		/* not scanned (a partial scan): not ours to report */
+		if (!link_owner(target, addr) || !(owner = topo_find(t, addr)))
 			continue;
 		if (block)
 			strv_push(&owner->blockdevs, &owner->n_blockdevs, de->d_name);
@@ -335,18 +456,16 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void link_vfs(struct topo *t, struct topo_dev *pf)
+/* pf_dfd: the PF's directory; its virtfnN links name the VFs. */
+static void link_vfs(struct topo *t, struct topo_dev *pf, int pf_dfd)
 {
-	_cleanup_free_ char *dir = xasprintf("/sys/bus/pci/devices/%s", pf->addr);
-	_cleanup_close_ int dfd = sysfs_open_dir(dir);
-
-	if (dfd < 0)
-		return;
 	for (int i = 0; pf->sriov_numvfs > 0 && i < pf->sriov_numvfs; i++) {
-		_cleanup_free_ char *name = xasprintf("virtfn%d", i), *vf = NULL;
+		char name[32];
+		_cleanup_free_ char *vf = NULL;
 		struct topo_dev *d;
 
-		if (sysfs_link_name_at(dfd, name, &vf) < 0)
+		snprintf(name, sizeof(name), "virtfn%d", i);
+		if (sysfs_link_name_at(pf_dfd, name, &vf) < 0)
 			continue;
 		d = topo_find(t, vf);
 		if (d) {
@@ -356,26 +475,17 @@ static void link_vfs(struct topo *t, struct topo_dev *pf)
 	}
 }
 
-int topo_scan(struct topo **out, unsigned flags)
+/* Every device's address from one readdir, sorted; no attribute read yet. */
+static int list_addrs(DIR *dir, struct topo *t)
 {
-	_cleanup_closedir_ DIR *dir = sysfs_opendir("/sys/bus/pci/devices");
-	struct topo *t = xcalloc(1, sizeof(*t));
 	struct dirent *de;
 	size_t cap = 0;
 
-	if (!dir) {
-		int r = -errno;
-
-		free(t);
-		return r;
-	}
 	while ((de = readdir(dir))) {
 		struct topo_dev *d;
-		char norm[16];
+		unsigned dom, bus, slot, func;
 
-		if (de->d_name[0] == '.')
-			continue;
-		if (pci_addr_parse(de->d_name, norm, NULL) < 0 || !streq(norm, de->d_name))
+		if (de->d_name[0] == '.' || !parse_canonical(de->d_name, &dom, &bus, &slot, &func))
 			continue;
 		if (t->n == cap) {
 			cap = cap ? cap * 2 : 64;
@@ -383,11 +493,34 @@ int topo_scan(struct topo **out, unsigned flags)
 		}
 		d = &t->devs[t->n++];
 		memset(d, 0, sizeof(*d));
-		memcpy(d->addr, norm, sizeof(d->addr));
-		sscanf(norm, "%x:%x:%x.%x", &d->domain, &d->bus, &d->slot, &d->func);
+		memcpy(d->addr, de->d_name, strlen(de->d_name) + 1); /* <= 13 chars: checked */
+		d->domain = dom;
+		d->bus = bus;
+		d->slot = slot;
+		d->func = func;
+		d->vf_index = -1;
 	}
 	qsort(t->devs, t->n, sizeof(*t->devs), topo_dev_cmp);
+	return 0;
+}
 
+/* Header type only (one byte of config space): enough for topo_is_bridge(). */
+static void read_header(struct topo_dev *d, int dfd)
+{
+	_cleanup_close_ int fd = openat(dfd, "config", O_RDONLY | O_CLOEXEC);
+	uint8_t ht;
+
+	if (fd < 0 || pread(fd, &ht, 1, PCI_HEADER_TYPE) != 1)
+		return;
+	d->cfg_read = true;
+	d->cfg_size = 64;
+	d->header_type = ht & 0x7f;
+	d->multifunction = ht & 0x80;
+}
+
+/* Read the attributes of the devices listed in t (all of the bus, or a selection). */
+static void scan_devices(struct topo *t, DIR *dir, unsigned flags)
+{
 	if (flags & TOPO_SCAN_CONFIG)
 		t->pacc = pacc_new();
 	t->have_config = t->pacc != NULL;
@@ -395,24 +528,24 @@ int topo_scan(struct topo **out, unsigned flags)
 	for (size_t i = 0; i < t->n; i++) {
 		struct topo_dev *d = &t->devs[i];
 		_cleanup_free_ char *target = NULL;
-		/* Relative to the bus directory already open: no path built per device. */
+		/* O_PATH: only a base for the *at() calls, nothing for sysfs to open */
 		_cleanup_close_ int dfd =
-			openat(dirfd(dir), d->addr, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			openat(dirfd(dir), d->addr, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
 		if (dfd < 0)
 			continue;
-		read_sysfs_attrs(d, dfd);
+		read_sysfs_attrs(d, dfd, flags);
+		/* VFs sort after their PF (a higher routing ID): link them before they come */
+		if (d->sriov_pf)
+			link_vfs(t, d, dfd);
 		if (sysfs_readlink_at(dirfd(dir), d->addr, &target) == 0)
 			parse_device_path(t, d, target);
+		d->header_type = d->secondary_bus = d->subordinate_bus = d->pcie_type = -1;
 		if (flags & TOPO_SCAN_CONFIG)
 			read_config(t, d);
-		else
-			d->header_type = d->secondary_bus = d->subordinate_bus = d->pcie_type = -1;
+		else if (flags & TOPO_SCAN_HEADER)
+			read_header(d, dfd);
 	}
-	/* After every device's own attributes: VFs sort after their PF. */
-	for (size_t i = 0; i < t->n; i++)
-		if (t->devs[i].sriov_pf)
-			link_vfs(t, &t->devs[i]);
 	if (flags & TOPO_SCAN_LINKS) {
 		scan_class_links(t, "/sys/class/net", false);
 		scan_class_links(t, "/sys/class/block", true);
@@ -425,6 +558,120 @@ int topo_scan(struct topo **out, unsigned flags)
 				qsort(d->blockdevs, d->n_blockdevs, sizeof(char *), cmp_str);
 		}
 	}
+}
+
+int topo_scan(struct topo **out, unsigned flags)
+{
+	_cleanup_closedir_ DIR *dir = sysfs_opendir("/sys/bus/pci/devices");
+	struct topo *t;
+
+	if (!dir)
+		return -errno;
+	t = xcalloc(1, sizeof(*t));
+	list_addrs(dir, t);
+	scan_devices(t, dir, flags);
+	*out = t;
+	return 0;
+}
+
+/* Keep what a DEVICE argument may resolve to (topo_resolve() decides later). */
+static void select_arg(const struct topo *t, bool *keep, const char *arg)
+{
+	char norm[16];
+	bool is_short;
+
+	if (pci_addr_parse(arg, norm, &is_short) == 0) {
+		unsigned dom, b, s, f;
+
+		sscanf(norm, "%x:%x:%x.%x", &dom, &b, &s, &f);
+		/* a short address keeps every domain's match: ambiguity stays visible */
+		for (size_t i = 0; i < t->n; i++)
+			if (t->devs[i].bus == b && t->devs[i].slot == s && t->devs[i].func == f &&
+			    (is_short || t->devs[i].domain == dom))
+				keep[i] = true;
+		return;
+	}
+	if (ifname_valid(arg)) {
+		_cleanup_free_ char *path = xasprintf("/sys/class/net/%s", arg);
+		_cleanup_free_ char *dev = xasprintf("%s/device", path);
+		_cleanup_free_ char *p = sysfs_resolve(path), *target = NULL, *addr = NULL;
+		const struct topo_dev *d = NULL;
+		char owner[16];
+
+		/* the same two ways topo_resolve() finds an interface's device */
+		if (sysfs_readlink_at(AT_FDCWD, p, &target) == 0 && link_owner(target, owner))
+			d = topo_find(t, owner);
+		if (d)
+			keep[d - t->devs] = true;
+		if (sysfs_link_name(dev, &addr) == 0 && (d = topo_find(t, addr)))
+			keep[d - t->devs] = true;
+	}
+}
+
+static int group_of(DIR *dir, const char *addr)
+{
+	_cleanup_free_ char *link = xasprintf("%s/iommu_group", addr), *s = NULL;
+	char *end;
+	long v;
+
+	if (sysfs_link_name_at(dirfd(dir), link, &s) < 0)
+		return -1;
+	v = strtol(s, &end, 10);
+	return *end || v < 0 ? -1 : (int)v;
+}
+
+/* Keep every member of IOMMU group g: the group's own device list. */
+static void select_group(const struct topo *t, DIR *bus, bool *keep, int g)
+{
+	_cleanup_free_ char *path = xasprintf("/sys/kernel/iommu_groups/%d/devices", g);
+	_cleanup_closedir_ DIR *dir = sysfs_opendir(path);
+	struct dirent *de;
+
+	if (!dir) {
+		/* no group directory: compare every device's group link */
+		for (size_t i = 0; i < t->n; i++)
+			if (!keep[i] && group_of(bus, t->devs[i].addr) == g)
+				keep[i] = true;
+		return;
+	}
+	while ((de = readdir(dir))) {
+		const struct topo_dev *d;
+
+		if (de->d_name[0] != '.' && (d = topo_find(t, de->d_name)))
+			keep[d - t->devs] = true;
+	}
+}
+
+int topo_scan_for(struct topo **out, unsigned flags, char *const args[], size_t nargs)
+{
+	_cleanup_closedir_ DIR *dir = sysfs_opendir("/sys/bus/pci/devices");
+	_cleanup_free_ bool *keep = NULL, *named = NULL;
+	struct topo *t;
+	size_t n = 0;
+
+	if (!dir)
+		return -errno;
+	t = xcalloc(1, sizeof(*t));
+	list_addrs(dir, t);
+	keep = xcalloc(t->n + 1, sizeof(bool));
+	named = xcalloc(t->n + 1, sizeof(bool));
+	for (size_t i = 0; i < nargs; i++)
+		select_arg(t, named, args[i]);
+	for (size_t i = 0; i < t->n; i++) {
+		int g;
+
+		if (!named[i])
+			continue;
+		keep[i] = true;
+		g = group_of(dir, t->devs[i].addr);
+		if (g >= 0)
+			select_group(t, dir, keep, g);
+	}
+	for (size_t i = 0; i < t->n; i++)
+		if (keep[i])
+			t->devs[n++] = t->devs[i];
+	t->n = n;
+	scan_devices(t, dir, flags);
 	*out = t;
 	return 0;
 }

@@ -96,3 +96,16 @@ setup() {
 	run vf bind --dry-run --force "$ep"
 	assert_success
 }
+
+@test "sriov-vfs: bind reads only the named devices and their groups, and plans what list shows" {
+	use_fixture sriov-vfs
+	mapfile -t vfs < <(vf --json list | jq -r '.devices[] | select(.sriov_role == "vf") | .address')
+	[ "${#vfs[@]}" -gt 2 ]
+	out=$(vf --json bind --dry-run --only "${vfs[@]}" 2>/dev/null)
+	# every VF once, with the driver and group the whole-bus scan of list reports
+	assert_equal "$(jq -c '[.devices[] | {address, group, driver: .before.driver}]' <<<"$out")" \
+		"$(vf --json list "${vfs[@]}" | jq -c '[.devices[] | {address, group: .iommu_group, driver}]')"
+	# a short address and the full one name the same device
+	out=$(vf --json bind --dry-run "${vfs[0]#0000:}" 2>/dev/null)
+	assert_equal "$(jq -r '.devices[0].address' <<<"$out")" "${vfs[0]}"
+}

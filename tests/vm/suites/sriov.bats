@@ -208,7 +208,7 @@ hold_vf() {
 	assert_equal "$(numvfs "$NVME")" 0
 }
 
-@test "bad input: multicast MAC, VF out of range, too many VFs, no PF named: exit 2, nothing changes" {
+@test "bad input: multicast MAC, VF out of range, too many VFs, no PF named: exit 2; lock held elsewhere: exit 3; nothing changes" {
 	run vfioctl sriov set "$PF" --vfs 2 --autoprobe no
 	assert_success
 	links=$(ip link show "$PF_IF")
@@ -227,6 +227,14 @@ hold_vf() {
 	run vfioctl sriov set --vfs 1
 	assert_failure 2
 	assert_output --partial "$NVME"
+	# another process holds vfioctl's lock: refused before anything is written
+	mkdir -p /run/vfioctl
+	exec 9>/run/vfioctl/lock
+	flock -n 9
+	run vfioctl sriov set "$PF" --vfs 1
+	exec 9>&-
+	assert_failure 3
+	assert_output --partial "another vfioctl"
 	assert_equal "$(numvfs "$PF")" 2
 	assert_equal "$(ip link show "$PF_IF")" "$links"
 	assert_equal "$(vf_drivers "$PF")" "$drivers"

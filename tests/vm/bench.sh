@@ -1,0 +1,474 @@
+#!/bin/bash
+# `make bench`: vfioctl against lspci, dpdk-devbind.py, driverctl and the
+# sysfs floor, at scale, measured inside the guest (tests/vm/run.sh, topology
+# `scale`, 4 GiB), in two boots: listing with 8 NVMe PFs x 127 VFs (1039 PCI
+# devices) without the vIOMMU; binding and sriov set with the vIOMMU and 64
+# VFs per PF (535 devices): QEMU needs >22 GiB for 1039 devices behind its
+# intel-iommu (see topologies/scale.sh). Ratios compare within one boot.
+#
+# Usage: tests/vm/bench.sh [--runs N] [--slow-runs N] [--quick] [--snapshot]
+#                          [--no-readme] [--out DIR]
+#   --runs N       timed runs per command (default 5); the table shows medians
+#   --slow-runs N  runs of the slow tools (dpdk-devbind.py, driverctl; default
+#                  --runs)
+#   --quick        --runs 3 --slow-runs 1 (for iterating; not for the README)
+#   --snapshot     also save `vfioctl snapshot` of the full-scale guest in DIR
+#   --no-readme    do not rewrite README.md's Performance table
+#   --out DIR      where results go (default build/bench); bench/latest.json
+#                  and README.md are updated unless --no-readme
+#   --only list|bind  only the listing boot or only the binding boot
+#   --vfioctl BIN  measure this binary (default ./vfioctl); it is copied to
+#                  DIR/bin first, so rebuilding during a run changes nothing
+# Times are wall-clock medians in ms (bash $EPOCHREALTIME around each run);
+# peak RSS from GNU time (-f %M) in a separate run. Absolute numbers vary a lot
+# between runs of a TCG guest on a shared host: compare ratios within one run.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+
+# ============================================================== guest side
+# guest list|bind: the listing boot (no IOMMU, 1039 devices) or the binding
+# boot (IOMMU, fewer VFs); results are appended to DIR/results.jsonl
+guest() {
+	local out=${VFIOCTL_VM_OUT:-/tmp/bench-out}
+	RUNS=${BENCH_RUNS:-5} SLOW_RUNS=${BENCH_SLOW_RUNS:-${BENCH_RUNS:-5}}
+	VF=$BENCH_BIN/vfioctl FLOOR=$BENCH_BIN/floor
+	RESULTS=$out/results.jsonl ERRLOG=$out/guest-stderr-$1.log
+	: >"$ERRLOG"
+	cd /tmp
+
+	modprobe vfio-pci
+	PFS=()
+	for d in /sys/bus/pci/devices/*; do
+		[ -e "$d/sriov_totalvfs" ] && PFS+=("$(basename "$d")")
+	done
+	log "guest $(uname -r), $(nproc) vCPUs, ${#PFS[@]} PFs"
+	jq -n --arg kernel "$(uname -r)" --argjson cpus "$(nproc)" \
+		--argjson mem "$(awk '/MemTotal/ {print int($2/1024)}' /proc/meminfo)" \
+		--arg lspci "$(lspci --version 2>&1 | head -n1)" \
+		--arg dpdk "$(dpkg-query -W -f='${Version}' dpdk 2>/dev/null || echo none)" \
+		--arg driverctl "$(dpkg-query -W -f='${Version}' driverctl 2>/dev/null || echo none)" \
+		--argjson sriov_set "$(sriov_set_available && echo true || echo false)" \
+		'{guest_kernel: $kernel, guest_cpus: $cpus, guest_mem_mib: $mem, lspci: $lspci,
+		  dpdk: $dpdk, driverctl: $driverctl, sriov_set: $sriov_set}' >"$out/guest-$1.json"
+
+	MAXV=$(cat "/sys/bus/pci/devices/${PFS[0]}/sriov_totalvfs")
+	IOMMU=false
+	[ -e /sys/kernel/iommu_groups/0 ] && IOMMU=true
+	local k n sizes
+	if [ "$1" = list ]; then
+		sizes="13 62 $MAXV" # 127, 519, 1039 devices
+	else
+		sizes="16 $MAXV" # 151, 535 devices with MAXV=64
+	fi
+	for k in $sizes; do
+		set_vfs 0
+		timed_once "create.$k" "create ${k} VFs on each PF (autoprobe off)" set_vfs "$k"
+		n=$(find /sys/bus/pci/devices/ -mindepth 1 -maxdepth 1 | wc -l)
+		log "$n devices ($k VFs per PF, IOMMU $IOMMU)"
+		# round-robin: noise from the shared host hits every command alike
+		local cmds=("list|vfioctl list|1|$VF list" "json|vfioctl --json list|1|$VF --json list"
+			"floor|floor (C, attributes of list)|0|$FLOOR" "lspci|lspci -D|0|lspci -D")
+		[ "$IOMMU" = false ] || cmds+=("groups|vfioctl groups|1|$VF groups")
+		[ "$k" != "$MAXV" ] || cmds+=("lspcivvv|lspci -vvv|0|lspci -vvv")
+		# cheap: twice the runs, so one stall of the host moves the median less
+		measure_rr "$n" $((2 * RUNS - 1)) "${cmds[@]}"
+		if [ "$1" = list ] && [ "$k" = "$MAXV" ]; then
+			measure_rr "$n" "$SLOW_RUNS" "dpdkstatus|dpdk-devbind.py --status|0|dpdk-devbind.py --status" \
+				"driverctl|driverctl list-devices|0|driverctl list-devices"
+			# the live path (uevent) must list exactly what a snapshot of it lists
+			local snap=/tmp/bench-snap same=false
+			mkdir -p "$snap/root"
+			if "$VF" snapshot -o "$snap/s.tar.gz" >/dev/null 2>>"$ERRLOG" &&
+				tar -C "$snap/root" -xzf "$snap/s.tar.gz" &&
+				cmp -s <("$VF" --json list) <("$VF" --sysroot "$snap/root" --json list) &&
+				cmp -s <("$VF" list) <("$VF" --sysroot "$snap/root" list); then
+				same=true
+			fi
+			emit "parity.$n" "live list = list of its snapshot" "$n" "" "" "$same" \
+				"--json list and list, live vs --sysroot: identical: $same"
+			[ -z "${BENCH_SNAPSHOT:-}" ] || cp "$snap/s.tar.gz" "$out/scale-snapshot.tar.gz"
+		fi
+		[ "$1" = list ] || bench_bind "$n"
+	done
+
+	# --- sriov set --vfs MAXV --bind vfio-pci on all PFs vs the shell -----
+	[ "$1" = list ] || bench_sriov
+	set_vfs 0
+	log "done"
+}
+
+log() { echo "bench: $*" >&2; }
+
+sriov_set_available() {
+	"$VF" sriov set --help >/dev/null 2>&1
+}
+
+now_us() {
+	local t=${EPOCHREALTIME/./}
+	echo "$t"
+}
+
+# emit KEY LABEL DEVICES TIMES_US RSS_KIB OK NOTE
+emit() {
+	jq -nc --arg key "$1" --arg lbl "$2" --argjson devices "$3" --arg times "$4" \
+		--arg rss "$5" --argjson ok "$6" --arg note "$7" --argjson iommu "${IOMMU:-false}" \
+		'{key: $key, label: $lbl, devices: $devices, iommu: $iommu,
+		  times_ms: ($times | split(" ") | map(select(. != "") | tonumber / 1000)),
+		  rss_kib: (if $rss == "" then null else ($rss | tonumber) end),
+		  ok: $ok, note: (if $note == "" then null else $note end)}' >>"$RESULTS"
+}
+
+# measure KEY LABEL DEVICES RUNS WANT_RSS -- CMD...: RUNS timed runs of CMD
+measure() {
+	local key=$1 label=$2 devices=$3 runs=$4 want_rss=$5 times="" rss="" ok=true i t0 t1
+	shift 6
+	for ((i = 0; i < runs; i++)); do
+		t0=$(now_us)
+		"$@" >/dev/null 2>>"$ERRLOG" || ok=false
+		t1=$(now_us)
+		times+=" $((t1 - t0))"
+	done
+	if [ "$want_rss" = 1 ]; then
+		/usr/bin/time -f %M -o /tmp/bench-rss "$@" >/dev/null 2>>"$ERRLOG" || ok=false
+		rss=$(tail -n1 /tmp/bench-rss)
+	fi
+	log "$key: $times us${rss:+, $rss KiB}"
+	emit "$key" "$label" "$devices" "$times" "$rss" "$ok" ""
+}
+
+# measure_rr DEVICES RUNS "KEY|LABEL|WANT_RSS|CMD ARGS" ...: RUNS rounds, each
+# command once per round (words of CMD split on spaces)
+measure_rr() {
+	local devices=$1 runs=$2 i j jj t0 t1 key label want cmd rss
+	local -a argv
+	shift 2
+	local -a times=() oks=()
+	for ((i = 0; i < runs; i++)); do
+		# each round starts one command later: no command is always first
+		# (the first after another program pays for what that one evicted)
+		for ((jj = 0; jj < $#; jj++)); do
+			j=$(((i + jj) % $# + 1))
+			IFS='|' read -r key label want cmd <<<"${!j}"
+			read -ra argv <<<"$cmd"
+			t0=$(now_us)
+			"${argv[@]}" >/dev/null 2>>"$ERRLOG" || oks[j]=false
+			t1=$(now_us)
+			times[j]+=" $((t1 - t0))"
+		done
+	done
+	for ((j = 1; j <= $#; j++)); do
+		IFS='|' read -r key label want cmd <<<"${!j}"
+		read -ra argv <<<"$cmd"
+		rss=""
+		if [ "$want" = 1 ]; then
+			/usr/bin/time -f %M -o /tmp/bench-rss "${argv[@]}" >/dev/null 2>>"$ERRLOG" ||
+				oks[j]=false
+			rss=$(tail -n1 /tmp/bench-rss)
+		fi
+		log "$key.$devices:${times[j]} us${rss:+, $rss KiB}"
+		emit "$key.$devices" "$label" "$devices" "${times[j]}" "$rss" "${oks[j]:-true}" ""
+	done
+}
+
+# timed_once KEY LABEL CMD...: one timed run of a state-changing step
+timed_once() {
+	local key=$1 label=$2 t0 t1 ok=true
+	shift 2
+	t0=$(now_us)
+	"$@" >/dev/null 2>>"$ERRLOG" || ok=false
+	t1=$(now_us)
+	emit "$key" "$label" "$(ls /sys/bus/pci/devices | wc -l)" "$((t1 - t0))" "" "$ok" ""
+}
+
+# set_vfs K: K VFs on every PF, without probing drivers on them (the nvme
+# driver retries ~20 s on each QEMU VF)
+set_vfs() {
+	local pf
+	for pf in "${PFS[@]}"; do
+		echo 0 >"/sys/bus/pci/devices/$pf/sriov_drivers_autoprobe"
+		[ "$(cat "/sys/bus/pci/devices/$pf/sriov_numvfs")" = "$1" ] && continue
+		[ "$1" = 0 ] || echo 0 >"/sys/bus/pci/devices/$pf/sriov_numvfs"
+		echo "$1" >"/sys/bus/pci/devices/$pf/sriov_numvfs"
+	done
+}
+
+all_vfs() {
+	local pf v
+	for pf in "${PFS[@]}"; do
+		for v in /sys/bus/pci/devices/"$pf"/virtfn*; do
+			[ -e "$v" ] && basename "$(readlink "$v")"
+		done
+	done | sort
+}
+
+# how many of the given devices are bound to DRIVER
+count_bound() {
+	local drv=$1 n=0 a l
+	shift
+	for a in "$@"; do
+		l=$(readlink "/sys/bus/pci/devices/$a/driver" 2>/dev/null || true)
+		[ "${l##*/}" = "$drv" ] && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+# untimed: back to no driver and no override, the state VFs are created in
+reset_devs() {
+	local a l
+	for a in "$@"; do
+		l=$(readlink "/sys/bus/pci/devices/$a/driver" 2>/dev/null || true)
+		[ -n "$l" ] && echo "$a" >"/sys/bus/pci/drivers/${l##*/}/unbind"
+		echo >"/sys/bus/pci/devices/$a/driver_override" 2>/dev/null || true
+	done
+	rm -f /run/vfioctl/journal.json
+}
+
+bind_loop() {
+	local a
+	for a in "$@"; do
+		echo vfio-pci >"/sys/bus/pci/devices/$a/driver_override"
+		echo "$a" >/sys/bus/pci/drivers_probe
+	done
+}
+
+# bench_bind DEVICES: bind every other VF (half) to vfio-pci three ways,
+# round-robin; reset (untimed) to no driver and no override after each
+bench_bind() {
+	local n=$1 half=() i t0 t1 bound left=0 rss="" rrss="" dpdk_bound=""
+	local t_bind="" t_restore="" t_loop="" t_settle="" t_dpdk="" t_nowait=""
+	local ok_bind=true ok_loop=true ok_settle=true ok_dpdk=true ok_nowait=true
+	mapfile -t vfs < <(all_vfs)
+	for ((i = 0; i < ${#vfs[@]}; i += 2)); do half+=("${vfs[i]}"); done
+	log "bind: ${#half[@]} of ${#vfs[@]} VFs"
+	reset_devs "${vfs[@]}"
+	udevadm settle --timeout=120 || true
+
+	for ((i = 0; i < RUNS; i++)); do
+		# vfioctl bind --only, then vfioctl restore (both timed)
+		t0=$(now_us)
+		"$VF" bind --only "${half[@]}" >/dev/null 2>>"$ERRLOG" || ok_bind=false
+		t1=$(now_us)
+		t_bind+=" $((t1 - t0))"
+		bound=$(count_bound vfio-pci "${half[@]}")
+		[ "$bound" = "${#half[@]}" ] || {
+			ok_bind=false
+			log "vfioctl bind: only $bound bound"
+		}
+		t0=$(now_us)
+		"$VF" restore >/dev/null 2>>"$ERRLOG" || ok_bind=false
+		t1=$(now_us)
+		t_restore+=" $((t1 - t0))"
+		left=$((left + $(count_bound vfio-pci "${half[@]}")))
+		[ "$(jq '.devices | length' /run/vfioctl/journal.json 2>/dev/null || echo 0)" = 0 ] || {
+			ok_bind=false
+			log "restore left journal entries"
+		}
+		reset_devs "${half[@]}"
+		udevadm settle --timeout=120 || true
+
+		# vfioctl bind --only --no-udev-wait (kernel events only), restore untimed
+		t0=$(now_us)
+		"$VF" bind --only --no-udev-wait "${half[@]}" >/dev/null 2>>"$ERRLOG" || ok_nowait=false
+		t1=$(now_us)
+		t_nowait+=" $((t1 - t0))"
+		[ "$(count_bound vfio-pci "${half[@]}")" = "${#half[@]}" ] || ok_nowait=false
+		"$VF" restore >/dev/null 2>>"$ERRLOG" || ok_nowait=false
+		reset_devs "${half[@]}"
+		udevadm settle --timeout=120 || true
+
+		# the sequential sysfs loop (driver_override + drivers_probe, bash builtins)
+		t0=$(now_us)
+		bind_loop "${half[@]}" 2>>"$ERRLOG" || ok_loop=false
+		t1=$(now_us)
+		t_loop+=" $((t1 - t0))"
+		[ "$(count_bound vfio-pci "${half[@]}")" = "${#half[@]}" ] || ok_loop=false
+		udevadm settle --timeout=120 || true
+		reset_devs "${half[@]}"
+		udevadm settle --timeout=120 || true
+
+		# the same loop, then waiting for udev to finish (what vfioctl waits for)
+		t0=$(now_us)
+		bind_loop "${half[@]}" 2>>"$ERRLOG" || ok_settle=false
+		udevadm settle --timeout=120 || ok_settle=false
+		t1=$(now_us)
+		t_settle+=" $((t1 - t0))"
+		reset_devs "${half[@]}"
+		udevadm settle --timeout=120 || true
+
+		# dpdk-devbind.py -b vfio-pci with all of them at once (full scale only)
+		if [ "${#vfs[@]}" = $((${#PFS[@]} * MAXV)) ] && [ "$i" -lt "$SLOW_RUNS" ]; then
+			t0=$(now_us)
+			dpdk-devbind.py -b vfio-pci "${half[@]}" >/dev/null 2>>"$ERRLOG" || ok_dpdk=false
+			t1=$(now_us)
+			t_dpdk+=" $((t1 - t0))"
+			dpdk_bound=$(count_bound vfio-pci "${half[@]}")
+			[ "$dpdk_bound" = "${#half[@]}" ] || ok_dpdk=false
+			reset_devs "${half[@]}"
+			udevadm settle --timeout=120 || true
+		fi
+	done
+	# peak RSS: one more bind and restore under GNU time
+	/usr/bin/time -f %M -o /tmp/bench-rss "$VF" bind --only "${half[@]}" >/dev/null 2>>"$ERRLOG" ||
+		ok_bind=false
+	rss=$(tail -n1 /tmp/bench-rss)
+	/usr/bin/time -f %M -o /tmp/bench-rss "$VF" restore >/dev/null 2>>"$ERRLOG" || ok_bind=false
+	rrss=$(tail -n1 /tmp/bench-rss)
+	left=$((left + $(count_bound vfio-pci "${half[@]}")))
+	reset_devs "${half[@]}"
+	udevadm settle --timeout=120 || true
+
+	log "bind.$n:$t_bind us ($rss KiB); restore:$t_restore; loop:$t_loop; settle:$t_settle; dpdk:$t_dpdk"
+	emit "bind.$n" "vfioctl bind --only (${#half[@]} VFs)" "$n" "$t_bind" "$rss" "$ok_bind" \
+		"all ${#half[@]} bound every run: $ok_bind"
+	emit "bindnowait.$n" "vfioctl bind --only --no-udev-wait (${#half[@]} VFs)" "$n" "$t_nowait" "" \
+		"$ok_nowait" "all ${#half[@]} bound every run: $ok_nowait"
+	emit "restore.$n" "vfioctl restore (${#half[@]} VFs)" "$n" "$t_restore" "$rrss" \
+		"$([ "$left" = 0 ] && echo true || echo false)" "devices left on vfio-pci: $left"
+	emit "loop.$n" "sysfs loop, sequential (${#half[@]} VFs)" "$n" "$t_loop" "" "$ok_loop" ""
+	emit "loopsettle.$n" "sysfs loop + udevadm settle (${#half[@]} VFs)" "$n" "$t_settle" "" \
+		"$ok_settle" ""
+	[ -z "$t_dpdk" ] ||
+		emit "dpdkbind.$n" "dpdk-devbind.py -b vfio-pci (${#half[@]} VFs)" "$n" "$t_dpdk" "" \
+			"$ok_dpdk" "bound $dpdk_bound of ${#half[@]} (last run)"
+}
+
+# sriov set --vfs 127 --bind vfio-pci on all PFs vs the shell equivalent
+bench_sriov() {
+	local n times ok i t0 t1 pf rss="" bound total=$((${#PFS[@]} * MAXV))
+	n=$((23 + total))
+	if ! sriov_set_available; then
+		log "skipped: sriov set not available"
+		emit "sriovset.$n" "vfioctl sriov set --vfs $MAXV --bind vfio-pci (${#PFS[@]} PFs)" "$n" "" \
+			"" false "skipped: sriov set not available"
+	else
+		times="" ok=true
+		for ((i = 0; i <= RUNS; i++)); do
+			set_vfs 0
+			rm -f /run/vfioctl/journal.json
+			udevadm settle --timeout=120 || true
+			t0=$(now_us)
+			for pf in "${PFS[@]}"; do
+				if [ "$i" = "$RUNS" ]; then
+					/usr/bin/time -f %M -o /tmp/bench-rss "$VF" sriov set "$pf" \
+						--vfs "$MAXV" --bind vfio-pci >/dev/null 2>>"$ERRLOG" || ok=false
+					rss=$(sort -n /tmp/bench-rss <(echo "${rss:-0}") | tail -n1)
+				else
+					"$VF" sriov set "$pf" --vfs "$MAXV" --bind vfio-pci \
+						>/dev/null 2>>"$ERRLOG" || ok=false
+				fi
+			done
+			t1=$(now_us)
+			[ "$i" = "$RUNS" ] || times+=" $((t1 - t0))"
+			mapfile -t vfs < <(all_vfs)
+			bound=$(count_bound vfio-pci "${vfs[@]}")
+			[ "$bound" = "$total" ] || {
+				ok=false
+				log "sriov set: $bound of $total VFs bound"
+			}
+		done
+		log "sriovset: $times us, $rss KiB"
+		emit "sriovset.$n" "vfioctl sriov set --vfs $MAXV --bind vfio-pci (${#PFS[@]} PFs)" "$n" \
+			"$times" "$rss" "$ok" "$total VFs bound each run: $ok"
+	fi
+
+	times="" ok=true
+	for ((i = 0; i < RUNS; i++)); do
+		set_vfs 0
+		rm -f /run/vfioctl/journal.json
+		udevadm settle --timeout=120 || true
+		t0=$(now_us)
+		set_vfs "$MAXV"
+		mapfile -t vfs < <(all_vfs)
+		bind_loop "${vfs[@]}" 2>>"$ERRLOG" || ok=false
+		t1=$(now_us)
+		times+=" $((t1 - t0))"
+		bound=$(count_bound vfio-pci "${vfs[@]}")
+		[ "$bound" = "$total" ] || ok=false
+	done
+	log "sriovshell: $times us"
+	emit "sriovshell.$n" "shell: sriov_numvfs=$MAXV + sysfs loop (${#PFS[@]} PFs)" "$n" "$times" "" "$ok" ""
+}
+
+if [ "${1:-}" = --guest ]; then
+	guest "$2"
+	exit 0
+fi
+
+# =============================================================== host side
+RUNS=5 SLOW_RUNS="" SNAPSHOT="" README=1 OUT=$REPO/build/bench BIN="" ONLY=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--runs) RUNS=$2; shift 2 ;;
+	--slow-runs) SLOW_RUNS=$2; shift 2 ;;
+	--quick) RUNS=3 SLOW_RUNS=1 README=0; shift ;;
+	--snapshot) SNAPSHOT=1; shift ;;
+	--no-readme) README=0; shift ;;
+	--out) OUT=$2; shift 2 ;;
+	--vfioctl) BIN=$2; shift 2 ;;
+	--only) ONLY=$2; shift 2 ;;
+	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	*) echo "bench: unknown option: $1" >&2; exit 2 ;;
+	esac
+done
+SLOW_RUNS=${SLOW_RUNS:-$RUNS}
+cd "$REPO"
+[ -n "$BIN" ] || { make vfioctl >/dev/null && BIN=./vfioctl; }
+mkdir -p "$OUT/vm" "$OUT/bin"
+OUT=$(cd "$OUT" && pwd)
+cp "$BIN" "$OUT/bin/vfioctl"
+cp "$0" "$OUT/bin/bench.sh" # bash reads a script as it runs: edits must not reach the guest
+cc -O2 -Wall -Wextra -o "$OUT/bin/floor" tests/bench/floor.c
+for t in lspci dpdk-devbind.py driverctl jq /usr/bin/time; do
+	command -v "$t" >/dev/null || {
+		echo "bench: $t missing: run scripts/install-deps.sh --bench" >&2
+		exit 1
+	}
+done
+rm -f "$OUT/vm/results.jsonl"
+START=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+T0=$(date +%s)
+# 89-vfio-uio.rules (driverctl's package) runs a bash script for every new
+# /dev/vfio/N: not part of a host without driverctl, and it would charge the
+# udev work of every bind to whoever waits for udev.
+# Two boots (see topologies/scale.sh, Memory): listing at 1039 devices
+# without the IOMMU; binding and sriov set with the IOMMU and 64 VFs per PF.
+boot() { # MODE run.sh-options...
+	local mode=$1
+	shift
+	"$HERE/run.sh" --topology scale --mem 4096 --timeout 7200 --out "$OUT/vm" \
+		"$@" \
+		--setup 'ln -sf /dev/null /etc/udev/rules.d/89-vfio-uio.rules' \
+		--env BENCH_RUNS="$RUNS" --env BENCH_SLOW_RUNS="$SLOW_RUNS" \
+		--env BENCH_SNAPSHOT="$SNAPSHOT" --env BENCH_BIN="$OUT/bin" -- \
+		bash "$OUT/bin/bench.sh" --guest "$mode"
+}
+[ "$ONLY" = bind ] || SCALE_MAX_VFS=127 boot list --no-iommu
+[ "$ONLY" = list ] || SCALE_MAX_VFS=64 boot bind
+WALL=$(($(date +%s) - T0))
+
+CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
+jq -s --arg date "$START" --arg cpu "$CPU" --argjson cores "$(nproc)" \
+	--argjson memg "$(awk '/MemTotal/ {print int($2/1048576+0.5)}' /proc/meminfo)" \
+	--arg qemu "$(qemu-system-x86_64 --version | head -n1)" \
+	--arg version "$("$OUT/bin/vfioctl" --version | awk '{print $NF}')" \
+	--argjson wall "$WALL" --argjson runs "$RUNS" --argjson slow "$SLOW_RUNS" \
+	--slurpfile guest <(cat "$OUT"/vm/guest-*.json | jq -s 'add') '
+	def median: sort | if length == 0 then null
+		elif length % 2 == 1 then .[length / 2 | floor]
+		else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+	{date: $date, vfioctl: $version,
+	 machine: ({cpu: $cpu, cores: $cores, mem_gib: $memg, accel: "QEMU TCG (no KVM)",
+		   qemu: $qemu} + $guest[0]),
+	 runs: $runs, slow_runs: $slow, wall_s: $wall,
+	 results: map(. + {median_ms: (.times_ms | median)})}' \
+	"$OUT/vm/results.jsonl" >"$OUT/latest.json"
+
+"$HERE/../bench/report.sh" "$OUT/latest.json" | tee "$OUT/latest.md"
+if [ "$README" = 1 ]; then
+	mkdir -p bench
+	cp "$OUT/latest.json" bench/latest.json
+	"$HERE/../bench/report.sh" --readme "$OUT/latest.json" README.md
+	echo "bench: wrote bench/latest.json and README.md (Performance)"
+fi
