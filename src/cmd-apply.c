@@ -140,41 +140,6 @@ static bool pci_driver_present(const char *name)
 	return sysfs_exists(p);
 }
 
-/* Load a module by name or alias (a driver name like vfio-pci, or a modalias). */
-static int kmod_load(const char *name_or_alias, char **why)
-{
-	struct kmod_ctx *ctx = kmod_new(NULL, NULL);
-	struct kmod_list *list = NULL, *l;
-	int r, loaded = 0, err = -ENOENT;
-
-	if (!ctx)
-		return -ENOMEM;
-	r = kmod_module_new_from_lookup(ctx, name_or_alias, &list);
-	if (r < 0 || !list) {
-		kmod_unref(ctx);
-		*why = xasprintf("no module for %s", name_or_alias);
-		return r < 0 ? r : -ENOENT;
-	}
-	kmod_list_foreach(l, list)
-	{
-		struct kmod_module *m = kmod_module_get_module(l);
-
-		r = kmod_module_probe_insert_module(m, KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY, NULL,
-						    NULL, NULL, NULL);
-		if (r >= 0) {
-			loaded++;
-		} else {
-			err = r;
-			free(*why);
-			*why = xasprintf("modprobe %s: %s", kmod_module_get_name(m), strerror(-r));
-		}
-		kmod_module_unref(m);
-	}
-	kmod_module_unref_list(list);
-	kmod_unref(ctx);
-	return loaded ? 0 : err;
-}
-
 static void add_driver(char ***v, size_t *n, const char *name)
 {
 	for (size_t i = 0; i < *n; i++)
@@ -208,7 +173,7 @@ static int step_modules(struct apply *a, struct topo *t)
 		}
 		if (a->dry_run)
 			continue;
-		kmod_load(drivers[i], &why);
+		module_load(drivers[i], KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY, &why);
 		if (!pci_driver_present(drivers[i])) {
 			if (!why)
 				why = xasprintf("the module does not register PCI driver %s",
@@ -232,7 +197,7 @@ static int step_modules(struct apply *a, struct topo *t)
 		it = item_new(a, "module", d->modalias, -1, &a->cfg->pfs[i].origin);
 		json_object_set_new(it, "before", json_pack("{s:b}", "loaded", false));
 		json_object_set_new(it, "after", json_pack("{s:b}", "loaded", true));
-		kmod_load(d->modalias, &why);
+		module_load(d->modalias, KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY, &why);
 		/* module init probes synchronously; allow an async probe a moment */
 		link = xasprintf("/sys/bus/pci/devices/%s/driver", d->addr);
 		for (int tries = 0; tries < 50 && sysfs_link_name(link, &drv) < 0; tries++)

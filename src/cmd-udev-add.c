@@ -19,8 +19,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
-#include <libkmod.h>
-
 #include "config.h"
 #include "sriov.h"
 #include "sysfs.h"
@@ -64,25 +62,10 @@ int apply_lock(void)
 static int load_driver(const char *name)
 {
 	_cleanup_free_ char *p = xasprintf("/sys/bus/pci/drivers/%s", name);
-	struct kmod_ctx *ctx;
-	struct kmod_list *list = NULL, *l;
 
 	if (sysfs_exists(p))
 		return 0;
-	ctx = kmod_new(NULL, NULL);
-	if (!ctx)
-		return -ENOMEM;
-	if (kmod_module_new_from_lookup(ctx, name, &list) >= 0) {
-		kmod_list_foreach(l, list)
-		{
-			struct kmod_module *m = kmod_module_get_module(l);
-
-			kmod_module_probe_insert_module(m, 0, NULL, NULL, NULL, NULL);
-			kmod_module_unref(m);
-		}
-		kmod_module_unref_list(list);
-	}
-	kmod_unref(ctx);
+	module_load(name, 0, NULL);
 	return sysfs_exists(p) ? 0 : -ENOENT;
 }
 

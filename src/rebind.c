@@ -19,7 +19,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <libkmod.h>
 #include <libudev.h>
 
 #include "inuse.h"
@@ -398,43 +397,13 @@ static bool driver_present(const char *name)
 	return sysfs_exists(p);
 }
 
-/* Load a driver's module (or a device's modalias) through libkmod. */
-static int load_module(const char *name_or_alias)
-{
-	struct kmod_ctx *ctx = kmod_new(NULL, NULL);
-	struct kmod_list *list = NULL, *l;
-	int r, loaded = 0;
-
-	if (!ctx)
-		return -ENOMEM;
-	r = kmod_module_new_from_lookup(ctx, name_or_alias, &list);
-	if (r < 0 || !list) {
-		kmod_unref(ctx);
-		return r < 0 ? r : -ENOENT;
-	}
-	kmod_list_foreach(l, list)
-	{
-		struct kmod_module *m = kmod_module_get_module(l);
-
-		r = kmod_module_probe_insert_module(m, 0, NULL, NULL, NULL, NULL);
-		if (r >= 0)
-			loaded++;
-		else
-			log_debug("modprobe %s: %s", kmod_module_get_name(m), strerror(-r));
-		kmod_module_unref(m);
-	}
-	kmod_module_unref_list(list);
-	kmod_unref(ctx);
-	return loaded ? 0 : -ENOENT;
-}
-
 static int ensure_driver(const char *name)
 {
 	if (driver_present(name))
 		return 0;
 	if (!sysfs_live())
 		return -ENOENT;
-	load_module(name);
+	module_load(name, 0, NULL);
 	if (!driver_present(name)) {
 		log_error("%s: no such PCI driver, and no module of that name could be loaded",
 			  name);
