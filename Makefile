@@ -14,7 +14,8 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libkmod is dlopen()ed when needed (src/kmodlib.c): its cflags only
+PKG_LIBS = $(shell pkg-config --libs $(filter-out libkmod,$(PKGS)) 2>/dev/null)
 ALL_CFLAGS = -std=gnu11 $(WARN) -Iinclude -DVERSION='"$(VERSION)"' -D_GNU_SOURCE $(PKG_CFLAGS) $(CFLAGS)
 
 SRCS := $(sort $(wildcard src/*.c))

@@ -7,6 +7,9 @@
 
 /* The JSON object of one device as `list` prints it (documented in vfioctl(8)). */
 json_t *devmodel_summary(struct topo *t, struct topo_dev *d);
+/* The same fields into a tree or straight out as text (list --json streams them). */
+struct json_fields;
+void devmodel_summary_fields(struct json_fields *w, struct topo *t, struct topo_dev *d);
 /* The summary plus config-space details, upstream path and VFs (`show`). */
 json_t *devmodel_detail(struct topo *t, struct topo_dev *d);
 /* {"SV":true,...} for an ACS register value. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <jansson.h>
 
@@ -24,6 +25,41 @@ struct json_stream {
 void json_stream_begin(struct json_stream *s, const char *key);
 void json_stream_item(struct json_stream *s, json_t *item); /* steals item */
 int json_stream_end(struct json_stream *s); /* 0 or -EIO */
+
+/*
+ * The fields of one JSON object, written either into a jansson tree or
+ * straight out as the text that json_dumps(JSON_INDENT(2) |
+ * JSON_ENSURE_ASCII) prints for that tree at the given depth: one
+ * description of a document serves both. `list --json` at ~1000 devices
+ * spent most of its time building and dumping trees. Strings that are not
+ * plain printable ASCII are escaped by jansson itself; a string jansson
+ * would refuse (invalid UTF-8) is left out in both forms, as
+ * json_object_set_new() leaves it out.
+ */
+#define JSON_FIELDS_DEPTH 8
+struct json_fields {
+	json_t *obj[JSON_FIELDS_DEPTH]; /* tree: the open objects */
+	FILE *f; /* text: where it goes; NULL: tree */
+	int base; /* text: depth of the outermost object */
+	int level; /* open objects below the outermost */
+	bool has_field[JSON_FIELDS_DEPTH]; /* text: a field was written at that level */
+	char *buf; /* text: the object so far, written out by json_fields_text_end() */
+	size_t len, cap;
+};
+/* Fields go into root (an object). */
+void json_fields_tree(struct json_fields *w, json_t *root);
+/* Text for f; json_fields_text_end() adds the closing "}" and writes it all. */
+void json_fields_text(struct json_fields *w, FILE *f, int depth);
+void json_fields_text_end(struct json_fields *w);
+void json_fields_string(struct json_fields *w, const char *key, const char *s); /* NULL: null */
+void json_fields_int(struct json_fields *w, const char *key, long long v);
+void json_fields_bool(struct json_fields *w, const char *key, bool v);
+void json_fields_null(struct json_fields *w, const char *key);
+void json_fields_strv(struct json_fields *w, const char *key, char **v); /* NULL: [] */
+void json_fields_object_begin(struct json_fields *w, const char *key);
+void json_fields_object_end(struct json_fields *w);
+/* The next item of a stream, written field by field (json_fields_text_end() closes it). */
+void json_stream_item_fields(struct json_stream *s, struct json_fields *w);
 
 /* json_decrefp() comes with jansson (json_auto_t). */
 #define _cleanup_json_ __attribute__((cleanup(json_decrefp)))

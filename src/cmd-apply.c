@@ -28,7 +28,7 @@
 #include <getopt.h>
 #include <time.h>
 
-#include <libkmod.h>
+#include <libkmod.h> /* KMOD_PROBE_* flags for module_load() */
 #include <libudev.h>
 
 #include "config.h"

@@ -4,59 +4,79 @@
 #include "output.h"
 #include "util.h"
 
-static json_t *hex_string(unsigned v, int width)
-{
-	char buf[16];
-
-	snprintf(buf, sizeof(buf), "%0*x", width, v);
-	return json_string(buf);
-}
-
 static json_t *int_or_null(int v)
 {
 	return v < 0 ? json_null() : json_integer(v);
 }
 
+/* "%0*x" without printf: six of these per device in list --json */
+static void hex_field(struct json_fields *w, const char *key, unsigned v, int width)
+{
+	char buf[16];
+
+	buf[width] = '\0';
+	for (int i = width - 1; i >= 0; i--, v >>= 4)
+		buf[i] = "0123456789abcdef"[v & 0xf];
+	json_fields_string(w, key, buf);
+}
+
+static void int_or_null_field(struct json_fields *w, const char *key, int v)
+{
+	if (v < 0)
+		json_fields_null(w, key);
+	else
+		json_fields_int(w, key, v);
+}
+
+void devmodel_summary_fields(struct json_fields *w, struct topo *t, struct topo_dev *d)
+{
+	const char *role = d->sriov_pf ? "pf" : d->physfn ? "vf" : NULL;
+
+	json_fields_string(w, "address", d->addr);
+	hex_field(w, "vendor", d->vendor, 4);
+	hex_field(w, "device", d->device, 4);
+	hex_field(w, "subsystem_vendor", d->subsys_vendor, 4);
+	hex_field(w, "subsystem_device", d->subsys_device, 4);
+	hex_field(w, "class", d->class, 6);
+	json_fields_string(w, "class_keyword", topo_class_keyword(d->class));
+	if (d->revision < 0)
+		json_fields_null(w, "revision");
+	else
+		hex_field(w, "revision", (unsigned)d->revision, 2);
+	json_fields_string(w, "vendor_name", topo_vendor_name(t, d));
+	json_fields_string(w, "device_name", topo_device_name(t, d));
+	json_fields_string(w, "class_name", topo_class_name(t, d));
+	json_fields_string(w, "driver", d->driver);
+	json_fields_string(w, "driver_override", d->driver_override);
+	int_or_null_field(w, "iommu_group", d->iommu_group);
+	json_fields_string(w, "parent", d->parent ? d->parent->addr : NULL);
+	int_or_null_field(w, "numa_node", d->numa_node);
+	json_fields_string(w, "sriov_role", role);
+	if (d->sriov_pf) {
+		json_fields_object_begin(w, "sriov");
+		int_or_null_field(w, "totalvfs", d->sriov_totalvfs);
+		int_or_null_field(w, "numvfs", d->sriov_numvfs);
+		if (d->sriov_autoprobe < 0)
+			json_fields_null(w, "drivers_autoprobe");
+		else
+			json_fields_bool(w, "drivers_autoprobe", d->sriov_autoprobe);
+		json_fields_object_end(w);
+	} else {
+		json_fields_null(w, "sriov");
+	}
+	json_fields_string(w, "physfn", d->physfn ? d->physfn->addr : NULL);
+	int_or_null_field(w, "vf_index", d->vf_index);
+	json_fields_strv(w, "netdevs", d->netdevs);
+	json_fields_strv(w, "blockdevs", d->blockdevs);
+}
+
 json_t *devmodel_summary(struct topo *t, struct topo_dev *d)
 {
 	json_t *o = json_object();
-	json_t *sriov = json_null();
-	const char *role = NULL;
+	struct json_fields w;
 
-	json_object_set_new(o, "address", json_string(d->addr));
-	json_object_set_new(o, "vendor", hex_string(d->vendor, 4));
-	json_object_set_new(o, "device", hex_string(d->device, 4));
-	json_object_set_new(o, "subsystem_vendor", hex_string(d->subsys_vendor, 4));
-	json_object_set_new(o, "subsystem_device", hex_string(d->subsys_device, 4));
-	json_object_set_new(o, "class", hex_string(d->class, 6));
-	json_object_set_new(o, "class_keyword", json_string(topo_class_keyword(d->class)));
-	json_object_set_new(o, "revision",
-			    d->revision < 0 ? json_null() : hex_string((unsigned)d->revision, 2));
-	json_object_set_new(o, "vendor_name", json_string(topo_vendor_name(t, d)));
-	json_object_set_new(o, "device_name", json_string(topo_device_name(t, d)));
-	json_object_set_new(o, "class_name", json_string(topo_class_name(t, d)));
-	json_object_set_new(o, "driver", json_string_or_null(d->driver));
-	json_object_set_new(o, "driver_override", json_string_or_null(d->driver_override));
-	json_object_set_new(o, "iommu_group", int_or_null(d->iommu_group));
-	json_object_set_new(o, "parent", json_string_or_null(d->parent ? d->parent->addr : NULL));
-	json_object_set_new(o, "numa_node", int_or_null(d->numa_node));
-	if (d->sriov_pf) {
-		role = "pf";
-		sriov = json_object();
-		json_object_set_new(sriov, "totalvfs", int_or_null(d->sriov_totalvfs));
-		json_object_set_new(sriov, "numvfs", int_or_null(d->sriov_numvfs));
-		json_object_set_new(sriov, "drivers_autoprobe",
-				    d->sriov_autoprobe < 0 ? json_null()
-							   : json_boolean(d->sriov_autoprobe));
-	} else if (d->physfn) {
-		role = "vf";
-	}
-	json_object_set_new(o, "sriov_role", json_string_or_null(role));
-	json_object_set_new(o, "sriov", sriov);
-	json_object_set_new(o, "physfn", json_string_or_null(d->physfn ? d->physfn->addr : NULL));
-	json_object_set_new(o, "vf_index", int_or_null(d->vf_index));
-	json_object_set_new(o, "netdevs", json_strv(d->netdevs));
-	json_object_set_new(o, "blockdevs", json_strv(d->blockdevs));
+	json_fields_tree(&w, o);
+	devmodel_summary_fields(&w, t, d);
 	return o;
 }
 

@@ -23,8 +23,8 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <jansson.h>
-#include <libkmod.h>
 
+#include "kmodlib.h"
 #include "iommu.h"
 #include "sysfs.h"
 #include "util.h"
@@ -686,12 +686,12 @@ static void read_modules(struct iommu_facts *f, const struct kcmdline *cmd)
 		index = xasprintf("%s/modules.dep.bin", f->mod_dir);
 		f->mod_index = sysfs_exists(index);
 	}
-	if (f->mod_index) {
+	if (f->mod_index && kmodlib_open() == 0) {
 		dir = sysfs_resolve(f->mod_dir);
 		/* the live host's modprobe.d matters; a snapshot's host has none of ours */
-		ctx = kmod_new(dir, sysfs_live() ? NULL : no_config);
+		ctx = sym_kmod_new(dir, sysfs_live() ? NULL : no_config);
 		if (ctx)
-			kmod_set_log_fn(ctx, kmod_log_quiet, NULL);
+			sym_kmod_set_log_fn(ctx, kmod_log_quiet, NULL);
 	}
 	for (size_t i = 0; i < DOCTOR_NMODS; i++) {
 		struct kmod_list *l = NULL, *it;
@@ -700,19 +700,20 @@ static void read_modules(struct iommu_facts *f, const struct kcmdline *cmd)
 		if (f->mods[i] != MOD_UNKNOWN || !ctx)
 			continue;
 		f->mods[i] = MOD_MISSING;
-		if (kmod_module_new_from_lookup(ctx, doctor_mod_names[i], &l) < 0) {
+		if (sym_kmod_module_new_from_lookup(ctx, doctor_mod_names[i], &l) < 0) {
 			f->mods[i] = MOD_UNKNOWN;
 			continue;
 		}
-		kmod_list_foreach(it, l)
+		sym_kmod_list_foreach(it, l)
 		{
-			struct kmod_module *m = kmod_module_get_module(it);
+			struct kmod_module *m = sym_kmod_module_get_module(it);
 
-			if (streq(kmod_module_get_name(m), doctor_mod_names[i]))
-				f->mods[i] = kmod_module_get_path(m) ? MOD_AVAILABLE : MOD_BUILTIN;
-			kmod_module_unref(m);
+			if (streq(sym_kmod_module_get_name(m), doctor_mod_names[i]))
+				f->mods[i] =
+					sym_kmod_module_get_path(m) ? MOD_AVAILABLE : MOD_BUILTIN;
+			sym_kmod_module_unref(m);
 		}
-		kmod_module_unref_list(l);
+		sym_kmod_module_unref_list(l);
 	}
 
 	/* allow_unsafe_interrupts: the live value, else what a load would get */
@@ -730,8 +731,8 @@ static void read_modules(struct iommu_facts *f, const struct kcmdline *cmd)
 		} else if (ctx && sysfs_live()) {
 			struct kmod_module *m = NULL;
 
-			if (kmod_module_new_from_name(ctx, "vfio_iommu_type1", &m) == 0) {
-				const char *o = kmod_module_get_options(m);
+			if (sym_kmod_module_new_from_name(ctx, "vfio_iommu_type1", &m) == 0) {
+				const char *o = sym_kmod_module_get_options(m);
 				const char *a = o ? strstr(o, "allow_unsafe_interrupts") : NULL;
 
 				if (a) {
@@ -741,7 +742,7 @@ static void read_modules(struct iommu_facts *f, const struct kcmdline *cmd)
 						xasprintf("%.*s", (int)strcspn(a, " "), a);
 					f->allow_unsafe_src = "modprobe.d";
 				}
-				kmod_module_unref(m);
+				sym_kmod_module_unref(m);
 			}
 		}
 	}
@@ -754,7 +755,7 @@ static void read_modules(struct iommu_facts *f, const struct kcmdline *cmd)
 			f->noiommu_param = xstrdup(v ? v : "Y");
 	}
 	if (ctx)
-		kmod_unref(ctx);
+		sym_kmod_unref(ctx);
 }
 
 static void read_dev(struct iommu_facts *f)

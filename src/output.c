@@ -50,10 +50,220 @@ void json_stream_item(struct json_stream *s, json_t *item)
 	free(text);
 }
 
+void json_stream_item_fields(struct json_stream *s, struct json_fields *w)
+{
+	fputs(s->n++ ? ",\n    " : "\n    ", s->f);
+	json_fields_text(w, s->f, 2);
+}
+
 int json_stream_end(struct json_stream *s)
 {
 	fputs(s->n ? "\n  ]\n}\n" : "]\n}\n", s->f);
 	return s->error;
+}
+
+void json_fields_tree(struct json_fields *w, json_t *root)
+{
+	*w = (struct json_fields){ .obj = { root } };
+}
+
+/* text mode builds the object in w->buf: stdio per piece cost more than the pieces */
+static void put(struct json_fields *w, const char *s, size_t n)
+{
+	if (w->len + n > w->cap) {
+		w->cap = (w->len + n) * 2 + 256;
+		w->buf = xrealloc(w->buf, w->cap);
+	}
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+static void puts_(struct json_fields *w, const char *s)
+{
+	put(w, s, strlen(s));
+}
+
+void json_fields_text(struct json_fields *w, FILE *f, int depth)
+{
+	*w = (struct json_fields){ .f = f, .base = depth };
+	put(w, "{", 1);
+}
+
+static void indent(struct json_fields *w, int depth)
+{
+	static const char spaces[] = "\n                                ";
+	size_t n = 1 + 2 * (size_t)depth;
+
+	if (n > sizeof(spaces) - 1)
+		abort(); /* deeper than JSON_FIELDS_DEPTH allows */
+	put(w, spaces, n);
+}
+
+/* Text: the separator and "key": of the next field of the open object. */
+static void text_key(struct json_fields *w, const char *key)
+{
+	if (w->has_field[w->level])
+		put(w, ",", 1);
+	w->has_field[w->level] = true;
+	indent(w, w->base + w->level + 1);
+	/* keys are identifiers: nothing to escape */
+	put(w, "\"", 1);
+	puts_(w, key);
+	put(w, "\": ", 3);
+}
+
+static void close_text(struct json_fields *w)
+{
+	if (w->has_field[w->level])
+		indent(w, w->base + w->level);
+	put(w, "}", 1);
+}
+
+void json_fields_text_end(struct json_fields *w)
+{
+	close_text(w);
+	fwrite(w->buf, 1, w->len, w->f);
+	free(w->buf);
+	w->buf = NULL;
+	w->len = w->cap = 0;
+}
+
+/* A string value: as it is when plain, else as jansson escapes it. */
+static void put_string(struct json_fields *w, const char *s, char *esc)
+{
+	if (esc) {
+		puts_(w, esc);
+		free(esc);
+		return;
+	}
+	put(w, "\"", 1);
+	puts_(w, s);
+	put(w, "\"", 1);
+}
+
+/* What jansson prints for s, or NULL where json_string() refuses it. */
+static char *string_text(const char *s)
+{
+	json_t *j;
+	char *r;
+
+	for (const unsigned char *p = (const unsigned char *)s;; p++) {
+		if (!*p)
+			return NULL; /* plain: the caller prints it as it is */
+		if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == '\\')
+			break;
+	}
+	j = json_string(s);
+	if (!j)
+		return (char *)-1;
+	r = json_dumps(j, JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
+	json_decref(j);
+	return r ? r : (char *)-1;
+}
+
+static void tree_set(struct json_fields *w, const char *key, json_t *v)
+{
+	json_object_set_new(w->obj[w->level], key, v);
+}
+
+void json_fields_string(struct json_fields *w, const char *key, const char *s)
+{
+	char *esc;
+
+	if (!w->f) {
+		tree_set(w, key, json_string_or_null(s));
+		return;
+	}
+	if (!s) {
+		json_fields_null(w, key);
+		return;
+	}
+	esc = string_text(s);
+	if (esc == (char *)-1)
+		return;
+	text_key(w, key);
+	put_string(w, s, esc);
+}
+
+void json_fields_int(struct json_fields *w, const char *key, long long v)
+{
+	if (!w->f) {
+		tree_set(w, key, json_integer(v));
+		return;
+	}
+	char num[32];
+
+	text_key(w, key);
+	put(w, num, (size_t)snprintf(num, sizeof(num), "%lld", v));
+}
+
+void json_fields_bool(struct json_fields *w, const char *key, bool v)
+{
+	if (!w->f) {
+		tree_set(w, key, json_boolean(v));
+		return;
+	}
+	text_key(w, key);
+	puts_(w, v ? "true" : "false");
+}
+
+void json_fields_null(struct json_fields *w, const char *key)
+{
+	if (!w->f) {
+		tree_set(w, key, json_null());
+		return;
+	}
+	text_key(w, key);
+	put(w, "null", 4);
+}
+
+void json_fields_strv(struct json_fields *w, const char *key, char **v)
+{
+	bool any = false;
+
+	if (!w->f) {
+		tree_set(w, key, json_strv(v));
+		return;
+	}
+	text_key(w, key);
+	put(w, "[", 1);
+	for (; v && *v; v++) {
+		char *esc = string_text(*v);
+
+		if (esc == (char *)-1)
+			continue; /* json_array_append_new() drops it too */
+		if (any)
+			put(w, ",", 1);
+		any = true;
+		indent(w, w->base + w->level + 2);
+		put_string(w, *v, esc);
+	}
+	if (any)
+		indent(w, w->base + w->level + 1);
+	put(w, "]", 1);
+}
+
+void json_fields_object_begin(struct json_fields *w, const char *key)
+{
+	if (w->level + 1 >= JSON_FIELDS_DEPTH)
+		abort(); /* a programming error: documents are shallow */
+	if (!w->f) {
+		json_t *o = json_object();
+
+		tree_set(w, key, o);
+		w->obj[++w->level] = o;
+		return;
+	}
+	text_key(w, key);
+	put(w, "{", 1);
+	w->has_field[++w->level] = false;
+}
+
+void json_fields_object_end(struct json_fields *w)
+{
+	if (w->f)
+		close_text(w);
+	w->level--;
 }
 
 json_t *json_string_or_null(const char *s)
