@@ -87,6 +87,8 @@ enum {
 	TOPO_SCAN_LINKS = 1 << 2, /* network interfaces and block devices */
 	TOPO_SCAN_BRIEF = 1 << 3, /* only what list shows: no boot_vga, reset_method */
 	TOPO_SCAN_HEADER = 1 << 4, /* without CONFIG: just the header type (bridges) */
+	/* what a rebind batch needs: no revision, numa_node, reset_method (make bench: bind) */
+	TOPO_SCAN_BATCH = 1 << 5,
 };
 
 /* Enumerate /sys/bus/pci/devices once. 0 or -errno. */

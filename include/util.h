@@ -63,6 +63,7 @@ void strv_push(char ***v, size_t *n, const char *s);
 /* Append s itself (malloc'd; the vector owns it afterwards). */
 void strv_consume(char ***v, size_t *n, char *s);
 void strv_free(char **v);
+size_t strv_length(char *const *v); /* 0 for NULL */
 
 /* Diagnostics: "vfioctl: <what>: <why>" on stderr. */
 void log_error(const char *fmt, ...) _printf_(1, 2);

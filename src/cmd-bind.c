@@ -103,7 +103,7 @@ int cmd_bind(int argc, char *argv[])
 	if (r < 0)
 		return r;
 	/* only the named devices and their groups: a batch never needs the whole bus */
-	r = topo_scan_for(&t, TOPO_SCAN_HEADER | TOPO_SCAN_LINKS, argv + optind,
+	r = topo_scan_for(&t, TOPO_SCAN_HEADER | TOPO_SCAN_BATCH | TOPO_SCAN_LINKS, argv + optind,
 			  (size_t)(argc - optind));
 	if (r < 0) {
 		log_error("/sys/bus/pci/devices: %s", strerror(-r));

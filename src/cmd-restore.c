@@ -64,12 +64,19 @@ int cmd_restore(int argc, char *argv[])
 	r = rebind_require_root("restore", dry_run);
 	if (r < 0)
 		return r;
-	r = topo_scan_reported(&t, TOPO_SCAN_CONFIG | TOPO_SCAN_LINKS);
-	if (r < 0)
+	if (optind >= argc)
+		rebind_journal_devices(&journal);
+	/* as bind: only the devices named (or journaled) and their groups */
+	r = topo_scan_for(&t, TOPO_SCAN_HEADER | TOPO_SCAN_BATCH | TOPO_SCAN_LINKS,
+			  optind < argc ? argv + optind : journal,
+			  optind < argc ? (size_t)(argc - optind) : strv_length(journal));
+	if (r < 0) {
+		strv_free(journal);
+		log_error("/sys/bus/pci/devices: %s", strerror(-r));
 		return r;
+	}
 	b = rebind_batch_new(dry_run, force);
 	if (optind >= argc) {
-		rebind_journal_devices(&journal);
 		for (char **a = journal; a && *a; a++) {
 			struct topo_dev *d = topo_find(t, *a);
 

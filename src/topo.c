@@ -289,9 +289,12 @@ static void read_sysfs_attrs(struct topo_dev *d, int dfd, unsigned flags)
 		if (sysfs_read_at(dfd, "modalias", &s) == 0)
 			d->modalias = s;
 	}
-	d->revision = (int)read_hex_at(dfd, "revision", -1);
-	d->numa_node = (int)read_dec_at(dfd, "numa_node", -1);
-	d->boot_vga = flags & TOPO_SCAN_BRIEF ? -1 : (int)read_dec_at(dfd, "boot_vga", -1);
+	d->revision = flags & TOPO_SCAN_BATCH ? -1 : (int)read_hex_at(dfd, "revision", -1);
+	d->numa_node = flags & TOPO_SCAN_BATCH ? -1 : (int)read_dec_at(dfd, "numa_node", -1);
+	/* the kernel has boot_vga only for VGA-class devices (pci_dev_attrs_are_visible) */
+	d->boot_vga = flags & TOPO_SCAN_BRIEF || (d->class >> 8) != 0x0300
+			      ? -1
+			      : (int)read_dec_at(dfd, "boot_vga", -1);
 	if (sysfs_read_at(dfd, "driver_override", &s) == 0) {
 		if (streq(s, "(null)") || !*s)
 			free(s);
@@ -307,7 +310,8 @@ static void read_sysfs_attrs(struct topo_dev *d, int dfd, unsigned flags)
 			d->iommu_group = (int)v;
 		free(s);
 	}
-	if (!(flags & TOPO_SCAN_BRIEF) && sysfs_read_at(dfd, "reset_method", &s) == 0)
+	if (!(flags & (TOPO_SCAN_BRIEF | TOPO_SCAN_BATCH)) &&
+	    sysfs_read_at(dfd, "reset_method", &s) == 0)
 		d->reset_method = s;
 
 	d->sriov_totalvfs = d->sriov_numvfs = d->sriov_autoprobe = -1;

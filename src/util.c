@@ -119,3 +119,12 @@ void log_debug(const char *fmt, ...)
 	vlog("debug: ", fmt, ap);
 	va_end(ap);
 }
+
+size_t strv_length(char *const *v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
