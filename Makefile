@@ -23,7 +23,7 @@ OBJS := $(SRCS:src/%.c=build/obj/%.o)
 SAN_OBJS := $(SRCS:src/%.c=build/san/%.o)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all deps run check check-unit check-bats check-docs check-format check-vm fixtures \
+.PHONY: FORCE all deps run check check-unit check-bats check-docs check-format check-vm fixtures \
 	golden install clean bench format
 
 all: vfioctl
@@ -43,6 +43,12 @@ build/san/%.o: src/%.c $(wildcard include/*.h) | build/san
 
 build/obj build/san:
 	mkdir -p $@
+
+# VERSION is compiled into these two: rebuild them when `git describe` changes
+build/version: FORCE | build/obj
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' >$@
+build/obj/main.o build/obj/cmd-snapshot.o build/san/main.o build/san/cmd-snapshot.o: build/version
+FORCE:
 
 deps:
 	scripts/install-deps.sh
