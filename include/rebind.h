@@ -53,7 +53,6 @@ struct rebind_item {
 	bool has_journal; /* an entry existed before this batch */
 	bool touched; /* at least one write was made */
 	bool got_bind_event;
-	bool verified; /* checked right after its writes (no udev wait, driver already bound) */
 	int vf_count; /* PF: VFs enabled (a driver change destroys them) */
 };
 
