@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -627,6 +628,7 @@ static void apply_all(struct rebind_batch *b, size_t total)
 struct event_waiter {
 	struct udev *udev;
 	struct udev_monitor *mon;
+	bool udev_source; /* events come after udev processed them */
 };
 
 static void waiter_close(struct event_waiter *ew)
@@ -639,9 +641,11 @@ static void waiter_close(struct event_waiter *ew)
 
 /*
  * Listen before the writes. By default to the "udev" source, which delivers
- * an event once udev has processed it (its rules ran: owners and modes of
- * device nodes are in place); without a running udevd the kernel's own
- * events are all there is. bind --no-udev-wait listens to the kernel's
+ * an event once udev has processed it (its rules ran). udevd orders a PCI
+ * device's bind after the events of its children (net, nvme, ...), but
+ * /dev/vfio/N hangs off /devices/virtual/vfio: its "add" is waited for too,
+ * so the rules that set its owner and mode have run when bind returns.
+ * Without a running udevd the kernel's own events are all there is. bind --no-udev-wait listens to the kernel's
  * events only: the kernel sends "bind" once the driver's probe succeeded,
  * from inside our write, so it is queued by the time the write returns, and
  * /dev/vfio/N comes from devtmpfs. make bench: udev's processing costs more
@@ -667,8 +671,10 @@ static void waiter_open(struct event_waiter *ew, bool udev_wait)
 	ew->mon = udev_monitor_new_from_netlink(ew->udev, udevd ? "udev" : "kernel");
 	if (!ew->mon)
 		return;
+	ew->udev_source = udevd;
 	udev_monitor_set_receive_buffer_size(ew->mon, 16 * 1024 * 1024);
 	if (udev_monitor_filter_add_match_subsystem_devtype(ew->mon, "pci", NULL) < 0 ||
+	    (udevd && udev_monitor_filter_add_match_subsystem_devtype(ew->mon, "vfio", NULL) < 0) ||
 	    udev_monitor_enable_receiving(ew->mon) < 0) {
 		udev_monitor_unref(ew->mon);
 		ew->mon = NULL;
@@ -745,11 +751,54 @@ static struct rebind_item *item_by_addr(struct rebind_batch *b, const size_t *id
 	return NULL;
 }
 
+static bool vfio_node_present(int group)
+{
+	char p[64], q[64];
+
+	snprintf(p, sizeof(p), "/dev/vfio/%d", group);
+	snprintf(q, sizeof(q), "/dev/vfio/noiommu-%d", group);
+	return sysfs_exists(p) || sysfs_exists(q);
+}
+
+/* A bind to vfio-pci that creates its group's /dev/vfio/N: udev sends that node's "add". */
+static bool expects_node(const struct rebind_item *it, bool rollback)
+{
+	return !rollback && it->vfio_node_new && expects_bind(it, false) &&
+	       str_eq_null(it->want_driver, "vfio-pci");
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The group number of a vfio class device ("N" or "noiommu-N"), -1 for anything else. */
+static int vfio_event_group(struct udev_device *dev)
+{
+	const char *name = udev_device_get_sysname(dev);
+	char *end;
+	long g;
+
+	if (!name || !streq(udev_device_get_action(dev), "add"))
+		return -1;
+	if (startswith(name, "noiommu-"))
+		name += strlen("noiommu-");
+	if (*name < '0' || *name > '9')
+		return -1;
+	errno = 0;
+	g = strtol(name, &end, 10);
+	return errno || *end || g > INT_MAX ? -1 : (int)g;
+}
+
 static void wait_events(struct event_waiter *ew, struct rebind_batch *b, bool rollback)
 {
 	long long deadline = now_ms() + EVENT_TIMEOUT_MS;
 	_cleanup_free_ size_t *byaddr = NULL;
-	size_t pending = 0;
+	_cleanup_free_ int *groups = NULL; /* sorted: the new /dev/vfio/N to see */
+	_cleanup_free_ bool *node_seen = NULL;
+	size_t pending = 0, n_groups = 0, k = 0;
 
 	if (!ew->mon)
 		return;
@@ -760,6 +809,19 @@ static void wait_events(struct event_waiter *ew, struct rebind_batch *b, bool ro
 			/* already bound before our write returned: the event is queued */
 			pending++;
 		}
+	}
+	if (ew->udev_source) {
+		groups = xcalloc(b->n + 1, sizeof(int));
+		for (size_t i = 0; i < b->n; i++)
+			if (expects_node(&b->items[i], rollback))
+				groups[n_groups++] = b->items[i].iommu_group;
+		qsort(groups, n_groups, sizeof(int), cmp_int);
+		for (size_t i = 0; i < n_groups; i++)
+			if (k == 0 || groups[i] != groups[k - 1])
+				groups[k++] = groups[i];
+		n_groups = k;
+		node_seen = xcalloc(n_groups + 1, sizeof(bool));
+		pending += n_groups;
 	}
 	while (pending > 0) {
 		struct pollfd pfd = { .fd = udev_monitor_get_fd(ew->mon), .events = POLLIN };
@@ -777,7 +839,18 @@ static void wait_events(struct event_waiter *ew, struct rebind_batch *b, bool ro
 		dev = udev_monitor_receive_device(ew->mon);
 		if (!dev)
 			continue;
-		if (streq(udev_device_get_action(dev), "bind")) {
+		if (streq(udev_device_get_subsystem(dev), "vfio")) {
+			int g = vfio_event_group(dev);
+			int *seen = g < 0 || !n_groups
+					    ? NULL
+					    : bsearch(&g, groups, n_groups, sizeof(int), cmp_int);
+
+			if (seen && !node_seen[seen - groups]) {
+				node_seen[seen - groups] = true;
+				pending--;
+				deadline = now_ms() + EVENT_TIMEOUT_MS;
+			}
+		} else if (streq(udev_device_get_action(dev), "bind")) {
 			struct rebind_item *it =
 				item_by_addr(b, byaddr, udev_device_get_sysname(dev));
 
@@ -790,17 +863,9 @@ static void wait_events(struct event_waiter *ew, struct rebind_batch *b, bool ro
 		udev_device_unref(dev);
 	}
 	if (pending)
-		log_debug("%zu bind event(s) not seen within %d ms; checking the driver links",
+		log_debug("%zu bind or /dev/vfio event(s) not seen within %d ms; checking the "
+			  "driver links",
 			  pending, EVENT_TIMEOUT_MS);
-}
-
-static bool vfio_node_present(int group)
-{
-	char p[64], q[64];
-
-	snprintf(p, sizeof(p), "/dev/vfio/%d", group);
-	snprintf(q, sizeof(q), "/dev/vfio/noiommu-%d", group);
-	return sysfs_exists(p) || sysfs_exists(q);
 }
 
 /* Compare the driver link (the only proof) with what was wanted. */
@@ -919,6 +984,14 @@ int rebind_run(struct rebind_batch *b)
 	}
 
 	waiter_open(&ew, !b->no_udev_wait);
+	/* after listening: a node that appears from now on sends its event to us */
+	for (size_t i = 0; ew.udev_source && i < b->n; i++) {
+		struct rebind_item *it = &b->items[i];
+
+		it->vfio_node_new = it->status == RB_PLANNED && it->iommu_group >= 0 &&
+				    str_eq_null(it->want_driver, "vfio-pci") &&
+				    !vfio_node_present(it->iommu_group);
+	}
 	phase("checked under the lock, journal written");
 	apply_all(b, todo);
 	phase("writes done");

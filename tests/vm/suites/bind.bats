@@ -24,6 +24,10 @@ teardown() {
 	# bats runs teardown after a skip in setup: never restore another boot's devices
 	[[ ${VFIOCTL_VM_TOPOLOGY:-} == switch && ${VFIOCTL_VM_IOMMU:-} == 1 ]] || return 0
 	pkill -9 -f 'vfio-holder' 2>/dev/null || true
+	if [ -e /run/udev/rules.d/99-vfioctl-test-slow.rules ]; then
+		rm -f /run/udev/rules.d/99-vfioctl-test-slow.rules
+		udevadm control --reload
+	fi
 	[ -n "${LONE_IF:-}" ] && ip addr flush dev "$LONE_IF" 2>/dev/null && ip link set "$LONE_IF" down
 	# put everything back for the next test (and check that it worked)
 	[ -e "/sys/bus/pci/devices/$LONE" ] || { echo 1 >/sys/bus/pci/rescan; udevadm settle; }
@@ -66,6 +70,20 @@ wait_stopped() {
 	assert_equal "$(drv "$NIC") $(drv "$AUDIO")" "e1000e snd_hda_intel"
 	assert_equal "$(ovr "$NIC") $(ovr "$AUDIO")" "(null) (null)"
 	assert_equal "$(jq -c .devices /run/vfioctl/journal.json)" "{}"
+}
+
+@test "bind returns after udev's rules for the new /dev/vfio/N ran (a slow rule sets its mode)" {
+	lone_group=$(basename "$(readlink "/sys/bus/pci/devices/$LONE/iommu_group")")
+	[ ! -e "/dev/vfio/$lone_group" ]
+	# /dev/vfio/N hangs off /devices/virtual/vfio, not off the PCI device:
+	# udev's processing of the bind event says nothing about it
+	mkdir -p /run/udev/rules.d
+	echo 'ACTION=="add", SUBSYSTEM=="vfio", KERNEL=="[0-9]*", PROGRAM="/bin/sleep 2", MODE="0604"' \
+		>/run/udev/rules.d/99-vfioctl-test-slow.rules
+	udevadm control --reload
+	run vfioctl bind "$LONE"
+	assert_success
+	assert_equal "$(stat -c %a "/dev/vfio/$lone_group")" 604
 }
 
 @test "bind --json: one result object per device, idempotent second run" {
