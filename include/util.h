@@ -51,6 +51,9 @@ static inline bool startswith(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* An IOMMU group number as the kernel names it: 1 to 7 decimal digits, nothing else. */
+bool parse_group_id(const char *s, int *id);
+
 /* Abort on allocation failure: a CLI has no sane way to continue. */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);

@@ -38,7 +38,6 @@
  * to a VFIO driver (any driver whose name contains "vfio"), to pci-stub or to no
  * driver; bridges may also be bound to pcieport.
  */
-#include <ctype.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <sys/ioctl.h>
@@ -242,19 +241,6 @@ static void print_text(json_t *root)
 			printf("kernel: VFIO says %s\n",
 			       json_is_true(kv) ? "viable" : "not viable");
 	}
-}
-
-static bool parse_group_id(const char *s, int *id)
-{
-	size_t n = strlen(s);
-
-	if (!n || n > 7)
-		return false;
-	for (const char *p = s; *p; p++)
-		if (!isdigit((unsigned char)*p))
-			return false;
-	*id = atoi(s);
-	return true;
 }
 
 int cmd_check(int argc, char *argv[])

@@ -11,7 +11,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -645,11 +644,11 @@ static void waiter_close(struct event_waiter *ew)
  * device's bind after the events of its children (net, nvme, ...), but
  * /dev/vfio/N hangs off /devices/virtual/vfio: its "add" is waited for too,
  * so the rules that set its owner and mode have run when bind returns.
- * Without a running udevd the kernel's own events are all there is. bind --no-udev-wait listens to the kernel's
- * events only: the kernel sends "bind" once the driver's probe succeeded,
- * from inside our write, so it is queued by the time the write returns, and
- * /dev/vfio/N comes from devtmpfs. make bench: udev's processing costs more
- * than the binds themselves at scale.
+ * Without a running udevd the kernel's own events are all there is.
+ * bind --no-udev-wait listens to the kernel's events only: the kernel sends
+ * "bind" once the driver's probe succeeded, from inside our write, so it is
+ * queued by the time the write returns, and /dev/vfio/N comes from devtmpfs.
+ * make bench: udev's processing costs more than the binds themselves at scale.
  */
 static void waiter_open(struct event_waiter *ew, bool udev_wait)
 {
@@ -761,10 +760,9 @@ static bool vfio_node_present(int group)
 }
 
 /* A bind to vfio-pci that creates its group's /dev/vfio/N: udev sends that node's "add". */
-static bool expects_node(const struct rebind_item *it, bool rollback)
+static bool expects_node(const struct rebind_item *it)
 {
-	return !rollback && it->vfio_node_new && expects_bind(it, false) &&
-	       str_eq_null(it->want_driver, "vfio-pci");
+	return it->vfio_node_new && expects_bind(it, false); /* vfio_node_new: to vfio-pci */
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -774,22 +772,17 @@ static int cmp_int(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The group number of a vfio class device ("N" or "noiommu-N"), -1 for anything else. */
+/* The group number of a vfio class device's "add" ("N" or "noiommu-N"), -1 for anything else. */
 static int vfio_event_group(struct udev_device *dev)
 {
 	const char *name = udev_device_get_sysname(dev);
-	char *end;
-	long g;
+	int g;
 
 	if (!name || !streq(udev_device_get_action(dev), "add"))
 		return -1;
 	if (startswith(name, "noiommu-"))
 		name += strlen("noiommu-");
-	if (*name < '0' || *name > '9')
-		return -1;
-	errno = 0;
-	g = strtol(name, &end, 10);
-	return errno || *end || g > INT_MAX ? -1 : (int)g;
+	return parse_group_id(name, &g) ? g : -1;
 }
 
 static void wait_events(struct event_waiter *ew, struct rebind_batch *b, bool rollback)
@@ -798,7 +791,7 @@ static void wait_events(struct event_waiter *ew, struct rebind_batch *b, bool ro
 	_cleanup_free_ size_t *byaddr = NULL;
 	_cleanup_free_ int *groups = NULL; /* sorted: the new /dev/vfio/N to see */
 	_cleanup_free_ bool *node_seen = NULL;
-	size_t pending = 0, n_groups = 0, k = 0;
+	size_t pending = 0, n_groups = 0;
 
 	if (!ew->mon)
 		return;
@@ -810,10 +803,12 @@ static void wait_events(struct event_waiter *ew, struct rebind_batch *b, bool ro
 			pending++;
 		}
 	}
-	if (ew->udev_source) {
+	if (ew->udev_source && !rollback) {
+		size_t k = 0;
+
 		groups = xcalloc(b->n + 1, sizeof(int));
 		for (size_t i = 0; i < b->n; i++)
-			if (expects_node(&b->items[i], rollback))
+			if (expects_node(&b->items[i]))
 				groups[n_groups++] = b->items[i].iommu_group;
 		qsort(groups, n_groups, sizeof(int), cmp_int);
 		for (size_t i = 0; i < n_groups; i++)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "util.h"
 
@@ -127,4 +129,17 @@ size_t strv_length(char *const *v)
 	while (v && v[n])
 		n++;
 	return n;
+}
+
+bool parse_group_id(const char *s, int *id)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > 7)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return false;
+	*id = atoi(s);
+	return true;
 }
