@@ -23,10 +23,13 @@
 #   --qemu-arg ARG    extra raw QEMU argument (repeatable)
 #   -v, --verbose     kernel loglevel 7, timing summary, show QEMU command
 # Environment: VFIOCTL_VM_CACHE (default /var/cache/vfioctl-vm),
-#   VFIOCTL_VM_TIMEOUT, VFIOCTL_VM_VERBOSE=1, QEMU (qemu-system-x86_64),
+#   VFIOCTL_VM_TIMEOUT, VFIOCTL_VM_BOOT_TIMEOUT (default 300: seconds the guest
+#   may take to reach the command, --setup included), VFIOCTL_VM_VERBOSE=1,
+#   QEMU (qemu-system-x86_64),
 #   VFIOCTL_VM_PVH=0 (boot the bzImage instead of the extracted vmlinux).
 # Exit status: that of COMMAND; 124 on timeout; 125 if the guest did not
-# report a status (kernel panic, boot failure, ...); 2 on usage errors.
+# report a status (kernel panic, boot failure, ...); 126 on an infrastructure
+# failure (QEMU crashed, or the guest hung before the command); 2 on usage errors.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -36,6 +39,7 @@ QEMU=${QEMU:-qemu-system-x86_64}
 
 TOPOLOGY=none IOMMU=1 INTREMAP=on APPEND="" MEM=1024 SMP=2 SYSTEMD=0
 OUT="" TIMEOUT=${VFIOCTL_VM_TIMEOUT:-600} VERBOSE=${VFIOCTL_VM_VERBOSE:-0}
+BOOT_TIMEOUT=${VFIOCTL_VM_BOOT_TIMEOUT:-300}
 ENVS=() QARGS=() SETUP="" STDIN=""
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
@@ -222,9 +226,24 @@ if [ "$VM_TTY" = 1 ]; then
 	timeout --foreground -k 10 "$TIMEOUT" "$QEMU" "${ARGS[@]}"
 else
 	# the serial line has no EOF: never let the guest see our stdin
-	timeout --foreground -k 10 "$TIMEOUT" "$QEMU" "${ARGS[@]}" </dev/null
+	timeout --foreground -k 10 "$TIMEOUT" "$QEMU" "${ARGS[@]}" </dev/null &
+	QPID=$!
+	# A guest that hangs in early boot (an RCU stall 3 s in, seen once under
+	# load) would otherwise hold the whole --timeout: give up on it once it
+	# has not reached the command after BOOT_TIMEOUT seconds.
+	(
+		for _ in $(seq "$BOOT_TIMEOUT"); do
+			[ -e "$CTL/t-start" ] && exit 0
+			kill -0 "$QPID" 2>/dev/null || exit 0
+			sleep 1
+		done
+		[ -e "$CTL/t-start" ] || { : >"$CTL/boot-hung"; kill "$QPID" 2>/dev/null; }
+	) &
+	WATCHDOG=$!
+	wait "$QPID"
 fi
 QRC=$?
+[ -z "${WATCHDOG:-}" ] || { kill "$WATCHDOG" 2>/dev/null; wait "$WATCHDOG" 2>/dev/null; } || true
 set -e
 T1=$(date +%s.%N)
 [ -z "$CONSOLE_LOG" ] || cat "$CONSOLE_LOG" >&2
@@ -242,6 +261,10 @@ fi
 if [ -e "$CTL/setup-failed" ]; then
 	echo "vm: error: --setup command failed in the guest" >&2
 	exit 125
+fi
+if [ -e "$CTL/boot-hung" ]; then
+	echo "vm: error: infrastructure failure: guest did not reach the command within ${BOOT_TIMEOUT}s (topology $TOPOLOGY)" >&2
+	exit 126
 fi
 if [ "$QRC" = 124 ] || [ "$QRC" = 137 ]; then
 	echo "vm: error: timeout after ${TIMEOUT}s (topology $TOPOLOGY)" >&2
