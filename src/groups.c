@@ -992,12 +992,11 @@ int groups_kernel(struct topo *t, struct group_set **out)
 		_cleanup_closedir_ DIR *gd = NULL;
 		struct dirent *ge;
 		struct group *g;
-		char *end;
-		long id = strtol(de->d_name, &end, 10);
+		int id;
 
-		if (de->d_name[0] == '.' || *end || id < 0 || id > 1000000)
+		if (!parse_group_id(de->d_name, &id))
 			continue;
-		g = set_group(s, (int)id);
+		g = set_group(s, id);
 		path = xasprintf("/sys/kernel/iommu_groups/%s/devices", de->d_name);
 		gd = sysfs_opendir(path);
 		while (gd && (ge = readdir(gd))) {

@@ -303,11 +303,10 @@ static void read_sysfs_attrs(struct topo_dev *d, int dfd, unsigned flags)
 	}
 	d->iommu_group = -1;
 	if (sysfs_link_name_at(dfd, "iommu_group", &s) == 0) {
-		char *end;
+		int id;
 
-		v = strtol(s, &end, 10);
-		if (!*end && v >= 0)
-			d->iommu_group = (int)v;
+		if (parse_group_id(s, &id))
+			d->iommu_group = id;
 		free(s);
 	}
 	if (!(flags & (TOPO_SCAN_BRIEF | TOPO_SCAN_BATCH)) &&
@@ -670,13 +669,11 @@ static void select_arg(const struct topo *t, bool *keep, const char *arg)
 static int group_of(DIR *dir, const char *addr)
 {
 	_cleanup_free_ char *link = xasprintf("%s/iommu_group", addr), *s = NULL;
-	char *end;
-	long v;
+	int id;
 
 	if (sysfs_link_name_at(dirfd(dir), link, &s) < 0)
 		return -1;
-	v = strtol(s, &end, 10);
-	return *end || v < 0 ? -1 : (int)v;
+	return parse_group_id(s, &id) ? id : -1;
 }
 
 /* Keep every member of IOMMU group g: the group's own device list. */
