@@ -15,7 +15,9 @@
 #                             (--systemd) exec systemd
 #   guest-stage2.sh run       run the command (used by vfioctl-vm.service)
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-export HOME=/root LANG=C.UTF-8
+# LANG=C: every process that calls setlocale (bash, jq, ...) then loads no
+# locale files, ~18 ms per process under TCG; the suites print only ASCII.
+export HOME=/root LANG=C
 umask 022
 
 CTL=/mnt/vmctl

@@ -54,7 +54,7 @@ setup() {
 	# the sriov boot (VM_BOOT=sriov in check-vm; run-suite.sh sets no VM_BOOT)
 	[[ ${VFIOCTL_VM_TOPOLOGY:-} == sriov && ${VFIOCTL_VM_IOMMU:-} == 1 ]] ||
 		skip "sriov topology with the IOMMU only"
-	[ "$(id -u)" = 0 ] || skip "VM tier runs as root"
+	[ "$EUID" = 0 ] || skip "VM tier runs as root"
 	[ -n "${PF:-}" ] && [ -n "${NVME:-}" ] && [ -n "${PF_IF:-}" ]
 }
 
