@@ -33,6 +33,7 @@
 #define JOURNAL_PATH JOURNAL_DIR "/journal.json"
 #define LOCK_PATH JOURNAL_DIR "/lock"
 #define EVENT_TIMEOUT_MS 10000 /* per batch, restarted by every event seen */
+#define UNSEEN_NAMES_MAX 8 /* names in the "udev had not finished" warning */
 #define MAX_WORKERS 8
 
 static const char *const status_names[] = {
@@ -785,16 +786,45 @@ static int vfio_event_group(struct udev_device *dev)
 	return parse_group_id(name, &g) ? g : -1;
 }
 
-static void wait_events(struct event_waiter *ew, struct rebind_batch *b, bool rollback)
+/* Test hook: a shorter event timeout (tests of a udev rule slower than it). */
+static long long event_timeout_ms(void)
 {
-	long long deadline = now_ms() + EVENT_TIMEOUT_MS;
+	const char *s = getenv("VFIOCTL_EVENT_TIMEOUT_MS");
+	long long v = s && *s ? strtoll(s, NULL, 10) : 0;
+
+	return v > 0 ? v : EVENT_TIMEOUT_MS;
+}
+
+/* Append name (consumed) to a ", "-separated list of at most UNSEEN_NAMES_MAX; count all. */
+static void unseen_add(char **list, size_t *n, char *name)
+{
+	if ((*n)++ < UNSEEN_NAMES_MAX) {
+		char *s = xasprintf("%s%s%s", *list ? *list : "", *list ? ", " : "", name);
+
+		free(*list);
+		*list = s;
+	}
+	free(name);
+}
+
+/*
+ * Wait for the bind events (and, from udev, the /dev/vfio/N "add" events) the
+ * batch causes. Returns, for a batch that waited for udev, what udev had not
+ * finished by the deadline (NULL if nothing): the driver links still decide
+ * success, but the node's owner and mode may not be set yet.
+ */
+static char *wait_events(struct event_waiter *ew, struct rebind_batch *b, bool rollback)
+{
+	const long long timeout_ms = event_timeout_ms();
+	long long deadline = now_ms() + timeout_ms;
 	_cleanup_free_ size_t *byaddr = NULL;
 	_cleanup_free_ int *groups = NULL; /* sorted: the new /dev/vfio/N to see */
 	_cleanup_free_ bool *node_seen = NULL;
-	size_t pending = 0, n_groups = 0;
+	_cleanup_free_ char *names = NULL, *more = NULL; /* what udev had not finished */
+	size_t pending = 0, n_groups = 0, n_unseen = 0;
 
 	if (!ew->mon)
-		return;
+		return NULL;
 	byaddr = index_by_addr(b);
 	for (size_t i = 0; i < b->n; i++) {
 		b->items[i].got_bind_event = false;
@@ -843,7 +873,7 @@ static void wait_events(struct event_waiter *ew, struct rebind_batch *b, bool ro
 			if (seen && !node_seen[seen - groups]) {
 				node_seen[seen - groups] = true;
 				pending--;
-				deadline = now_ms() + EVENT_TIMEOUT_MS;
+				deadline = now_ms() + timeout_ms;
 			}
 		} else if (streq(udev_device_get_action(dev), "bind")) {
 			struct rebind_item *it =
@@ -852,15 +882,29 @@ static void wait_events(struct event_waiter *ew, struct rebind_batch *b, bool ro
 			if (it && !it->got_bind_event && expects_bind(it, rollback)) {
 				it->got_bind_event = true;
 				pending--;
-				deadline = now_ms() + EVENT_TIMEOUT_MS;
+				deadline = now_ms() + timeout_ms;
 			}
 		}
 		udev_device_unref(dev);
 	}
-	if (pending)
-		log_debug("%zu bind or /dev/vfio event(s) not seen within %d ms; checking the "
-			  "driver links",
-			  pending, EVENT_TIMEOUT_MS);
+	if (!pending)
+		return NULL;
+	log_debug("%zu bind or /dev/vfio event(s) not seen within %lld ms; checking the driver "
+		  "links",
+		  pending, timeout_ms);
+	if (!ew->udev_source || rollback)
+		return NULL;
+	for (size_t i = 0; i < b->n; i++)
+		if (expects_bind(&b->items[i], false) && !b->items[i].got_bind_event)
+			unseen_add(&names, &n_unseen, xstrdup(b->items[i].addr));
+	for (size_t i = 0; i < n_groups; i++)
+		if (!node_seen[i])
+			unseen_add(&names, &n_unseen, xasprintf("/dev/vfio/%d", groups[i]));
+	more = n_unseen > UNSEEN_NAMES_MAX ? xasprintf(" and %zu more", n_unseen - UNSEEN_NAMES_MAX)
+					   : xstrdup("");
+	return xasprintf("udev had not finished with %s%s after %lld ms: its rules (the owner and "
+			 "mode of /dev/vfio nodes, for one) may still be running",
+			 names ? names : "?", more, timeout_ms);
 }
 
 /* Compare the driver link (the only proof) with what was wanted. */
@@ -927,6 +971,7 @@ int rebind_run(struct rebind_batch *b)
 	_cleanup_close_ int lock_fd = -1;
 	_cleanup_json_ json_t *journal = NULL;
 	struct event_waiter ew;
+	_cleanup_free_ char *udev_unfinished = NULL; /* warning if the batch succeeds */
 	size_t todo = 0, failed = 0, left = 0;
 	int r;
 
@@ -990,7 +1035,7 @@ int rebind_run(struct rebind_batch *b)
 	phase("checked under the lock, journal written");
 	apply_all(b, todo);
 	phase("writes done");
-	wait_events(&ew, b, false);
+	udev_unfinished = wait_events(&ew, b, false);
 	phase("bind events seen");
 	for (size_t i = 0; i < b->n; i++) {
 		if (b->items[i].status == RB_PLANNED)
@@ -1009,7 +1054,7 @@ int rebind_run(struct rebind_batch *b)
 			it->error = 0;
 			item_apply(it, true);
 		}
-		wait_events(&ew, b, true);
+		free(wait_events(&ew, b, true));
 		for (size_t i = 0; i < b->n; i++) {
 			struct rebind_item *it = &b->items[i];
 
@@ -1049,6 +1094,10 @@ int rebind_run(struct rebind_batch *b)
 	if (r < 0)
 		log_warn("%s: %s", JOURNAL_PATH, strerror(-r));
 	phase("verified, journal updated");
+	if (udev_unfinished && !failed) {
+		strv_consume(&b->warnings, &b->n_warnings, udev_unfinished);
+		udev_unfinished = NULL;
+	}
 	if (left)
 		return -E_PARTIAL;
 	return failed ? -E_REFUSED : 0;

@@ -96,6 +96,24 @@ wait_stopped() {
 	assert_equal "$(stat -c %a "/dev/vfio/$lone_group")" 604
 }
 
+@test "a udev rule slower than the event wait: bind succeeds and names the node udev had not finished" {
+	lone_group=$(readlink "/sys/bus/pci/devices/$LONE/iommu_group")
+	lone_group=${lone_group##*/}
+	[ ! -e "/dev/vfio/$lone_group" ]
+	mkdir -p /run/udev/rules.d
+	echo 'ACTION=="add", SUBSYSTEM=="vfio", KERNEL=="[0-9]*", PROGRAM="/bin/sleep 4", MODE="0604"' \
+		>/run/udev/rules.d/99-vfioctl-test-slow.rules
+	udevadm control --reload
+	# the 10 s wait, shortened by the test hook
+	run env VFIOCTL_EVENT_TIMEOUT_MS=1000 "$VFIOCTL" bind "$LONE"
+	assert_success
+	assert_output --partial "udev had not finished with /dev/vfio/$lone_group after 1000 ms"
+	assert_equal "$(drv "$LONE")" vfio-pci
+	# and the warning was true: the rule finishes later
+	udevadm settle --timeout=30
+	assert_equal "$(stat -c %a "/dev/vfio/$lone_group")" 604
+}
+
 @test "bind --json: one result object per device, idempotent second run" {
 	run vfioctl --json bind "$NIC"
 	assert_success
