@@ -2,12 +2,7 @@
 # (tests/fixtures/*/snapshot.tar.gz, captured by `make fixtures` in the VM tier)
 # and, read-only, the live /sys of the machine running them.
 bats_require_minimum_version 1.5.0
-# Not their load.bash: it forks dirname for each file it sources, about 15
-# forks per test, 0.66 s per test in the TCG guest. src/ only defines functions.
-for _lib in /usr/lib/bats/bats-support/src/*.bash /usr/lib/bats/bats-assert/src/*.bash; do
-	source "$_lib"
-done
-unset _lib
+source "${BASH_SOURCE[0]%/*}/../bats-libs.bash"
 
 REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 VFIOCTL=${VFIOCTL:-$REPO/vfioctl}

@@ -11,19 +11,10 @@ setup() {
 	[ "$EUID" = 0 ] || skip "VM tier runs as root"
 	AUDIO=$(pci_by_id 8086 293e)  # function 1 of the multifunction "GPU" endpoint
 	NIC=${AUDIO%.1}.0
-	GROUP=$(readlink "/sys/bus/pci/devices/$NIC/iommu_group")
-	GROUP=${GROUP##*/}
-	# the e1000e behind the first downstream port: alone in its group (shell
-	# builtins only: a fork costs ~20 ms under TCG, and this runs per test)
-	local d id
-	LONE="" LONE_IF=""
-	for d in /sys/bus/pci/devices/*; do
-		read -r id <"$d/device" || continue
-		if [ "$id" = 0x10d3 ] && [ "${d##*/}" != "$NIC" ]; then
-			LONE=${d##*/}
-			break
-		fi
-	done
+	GROUP=$(group_of "$NIC")
+	# the e1000e behind the first downstream port: alone in its group
+	LONE=$(pci_by_id 8086 10d3 "$NIC") LONE_IF=""
+	local d
 	for d in "/sys/bus/pci/devices/$LONE/net/"*; do
 		[ -e "$d" ] && LONE_IF=${d##*/} && break
 	done
@@ -83,7 +74,7 @@ wait_stopped() {
 }
 
 @test "bind returns after udev's rules for the new /dev/vfio/N ran (a slow rule sets its mode)" {
-	lone_group=$(basename "$(readlink "/sys/bus/pci/devices/$LONE/iommu_group")")
+	lone_group=$(group_of "$LONE")
 	[ ! -e "/dev/vfio/$lone_group" ]
 	# /dev/vfio/N hangs off /devices/virtual/vfio, not off the PCI device:
 	# udev's processing of the bind event says nothing about it
@@ -97,8 +88,7 @@ wait_stopped() {
 }
 
 @test "a udev rule slower than the event wait: bind succeeds and names the node udev had not finished" {
-	lone_group=$(readlink "/sys/bus/pci/devices/$LONE/iommu_group")
-	lone_group=${lone_group##*/}
+	lone_group=$(group_of "$LONE")
 	[ ! -e "/dev/vfio/$lone_group" ]
 	mkdir -p /run/udev/rules.d
 	echo 'ACTION=="add", SUBSYSTEM=="vfio", KERNEL=="[0-9]*", PROGRAM="/bin/sleep 4", MODE="0604"' \

@@ -16,15 +16,7 @@ setup() {
 	PF=$(pci_by_id 8086 10c9)
 	AUDIO=$(pci_by_id 8086 293e)
 	GPU=${AUDIO%.*}.0
-	NIC3=
-	local d v i
-	# builtins only: this runs per test, and a fork costs ~20 ms under TCG
-	for d in /sys/bus/pci/devices/*; do
-		read -r v <"$d/vendor" && read -r i <"$d/device" || continue
-		if [ "$v:$i" = 0x8086:0x10d3 ] && [ "${d##*/}" != "$GPU" ]; then
-			NIC3=${d##*/}
-		fi
-	done
+	NIC3=$(pci_by_id 8086 10d3 "$GPU")
 	PFIF=$(ls "/sys/bus/pci/devices/$PF/net")
 	SYS=/sys/bus/pci/devices
 }
@@ -80,7 +72,7 @@ recreate_vfs() {
 	# the host drivers were loaded, and took the device nobody configured
 	assert_output --partial "e1000e $NIC3"
 	assert_equal "$(driver_of "$NIC3")" e1000e
-	[ -e "/dev/vfio/$(basename "$(readlink "$SYS/$GPU/iommu_group")")" ]
+	[ -e "/dev/vfio/$(group_of "$GPU")" ]
 }
 
 @test "boot: the igb PF has 3 VFs on vfio-pci with the configured MAC, VLAN, trust, spoofchk; igbvf never bound" {

@@ -52,7 +52,7 @@ bind_e1000_group() {
 		E1000=$d
 	done
 	udevadm settle
-	GROUP=$(basename "$(readlink "/sys/bus/pci/devices/$E1000/iommu_group")")
+	GROUP=$(group_of "$E1000")
 }
 
 # What QEMU does with an assigned group: container, group, VFIO_SET_IOMMU (type1v2).

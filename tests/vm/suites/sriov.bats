@@ -8,11 +8,6 @@ load helpers
 
 # Fork-light helpers: every fork costs under TCG.
 rd() { local v; read -r v <"$1" && echo "$v"; }
-link_name() { # basename of a symlink's target, without readlink(1)
-	local p
-	p=$(cd -P "$1" 2>/dev/null && pwd) || return 1
-	echo "${p##*/}"
-}
 numvfs() { rd "/sys/bus/pci/devices/$1/sriov_numvfs"; }
 autoprobe() { rd "/sys/bus/pci/devices/$1/sriov_drivers_autoprobe"; }
 drv() { link_name "/sys/bus/pci/devices/$1/driver" || echo none; }
@@ -76,7 +71,7 @@ teardown() {
 # A VM's hold on a VF: the VFIO group in a container and the device fd open.
 hold_vf() {
 	local vf=$1 group
-	group=$(link_name "/sys/bus/pci/devices/$vf/iommu_group")
+	group=$(group_of "$vf")
 	python3 - "$group" "$vf" vfio-vf-holder >"$BATS_TEST_TMPDIR/holder.out" 2>&1 <<-'EOF' &
 		import ctypes, os, sys, time
 		libc = ctypes.CDLL(None, use_errno=True)
@@ -118,7 +113,7 @@ hold_vf() {
 	assert_equal "$(numvfs "$PF")" 4
 	for a in $(vfs "$PF"); do
 		assert_equal "$(drv "$a")" vfio-pci
-		[ -c "/dev/vfio/$(basename "$(readlink "/sys/bus/pci/devices/$a/iommu_group")")" ]
+		[ -c "/dev/vfio/$(group_of "$a")" ]
 	done
 	# igbvf may be loaded by udev (modalias) but never probed a VF
 	run grep -c "igbvf 0000:" <(dmesg)
