@@ -23,7 +23,7 @@ OBJS := $(SRCS:src/%.c=build/obj/%.o)
 SAN_OBJS := $(SRCS:src/%.c=build/san/%.o)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: FORCE all deps run check check-unit check-bats check-docs check-format check-vm fixtures \
+.PHONY: FORCE all deps run check check-unit check-bats check-fuzz check-docs check-format check-vm fixtures \
 	golden install clean bench format
 
 all: vfioctl
@@ -64,7 +64,7 @@ run: deps
 # The README's second command: all fast tests, no root needed, no VM.
 check: deps
 	$(MAKE) vfioctl build/vfioctl-san
-	$(MAKE) check-unit check-bats check-docs check-format
+	$(MAKE) check-unit check-bats check-fuzz check-docs check-format
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/unit/%)
@@ -84,6 +84,10 @@ check-bats: vfioctl build/vfioctl-san
 	VFIOCTL=$(CURDIR)/vfioctl bats tests/bats
 	VFIOCTL=$(CURDIR)/build/vfioctl-san ASAN_OPTIONS=detect_leaks=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 bats tests/bats
+
+# Mutated copies of the snapshots, every read-only command, sanitizers on.
+check-fuzz: build/vfioctl-san
+	VFIOCTL=$(CURDIR)/build/vfioctl-san bats tests/fuzz
 
 check-docs: vfioctl
 	tests/check-docs.sh

@@ -10,6 +10,9 @@
  * the same data with a table or key/value lines.
  */
 
+/* A JSON document was begun on stdout (main() then prints no error object). */
+extern bool output_json_started;
+
 /* Print a document on stdout (indented, one trailing newline); steals root. */
 int output_json(json_t *root);
 

@@ -28,11 +28,25 @@ enum pcie_type {
 #define ACS_EC 0x0020 /* P2P Egress Control */
 #define ACS_DT 0x0040 /* Direct Translated P2P */
 
+/* topo_dev.unknown: attributes that could not be read (missing or garbled) */
+enum {
+	TOPO_UNKNOWN_VENDOR = 1 << 0,
+	TOPO_UNKNOWN_DEVICE = 1 << 1,
+	TOPO_UNKNOWN_SUBSYS_VENDOR = 1 << 2,
+	TOPO_UNKNOWN_SUBSYS_DEVICE = 1 << 3,
+	TOPO_UNKNOWN_CLASS = 1 << 4,
+	TOPO_UNKNOWN_SRIOV_TOTALVFS = 1 << 5,
+	TOPO_UNKNOWN_SRIOV_NUMVFS = 1 << 6,
+};
+
 struct topo_dev {
 	char addr[16]; /* "0000:01:00.0"; domains may have 5 hex digits */
 	unsigned domain, bus, slot, func;
+	/* an unknown vendor is 0xffff (no quirk matches it); see unknown */
 	uint16_t vendor, device, subsys_vendor, subsys_device;
 	uint32_t class; /* 24 bits: base, sub, prog-if */
+	unsigned unknown; /* TOPO_UNKNOWN_*: shown as unknown, never as a value */
+	bool removed; /* its directory went away while it was read: dropped by the scan */
 	int revision; /* -1: unknown */
 	char *driver; /* NULL: no driver bound */
 	char *driver_override; /* NULL: none */
@@ -125,6 +139,14 @@ bool ifname_valid(const char *s);
 
 /* Short class keyword: "net", "storage", "display", ... */
 const char *topo_class_keyword(uint32_t class);
+/* The same for a device; NULL when its class could not be read. */
+const char *topo_dev_class_keyword(const struct topo_dev *d);
+/* Whether kw is a keyword topo_class_keyword() can return. */
+bool topo_class_keyword_valid(const char *kw);
+/* "other, storage, net, ...": every keyword, for messages. */
+const char *topo_class_keywords(void);
+/* "8086:10c9" into buf, with "-" for a part that could not be read. */
+const char *topo_ids_text(const struct topo_dev *d, char *buf, size_t len);
 bool topo_is_bridge(const struct topo_dev *d);
 /*
  * Whether ACS presence is known: extended space was read, or only 256 bytes
@@ -134,7 +156,7 @@ bool topo_acs_known(const struct topo_dev *d);
 const char *pcie_type_name(int type);
 /* "SV+ TB- RR+ CR+ UF+ EC- DT-" into buf. */
 void acs_bits_format(uint16_t bits, char *buf, size_t len);
-/* Names (lazy libpci lookups; never NULL). */
+/* Names (lazy libpci lookups); NULL when the IDs they need are unknown. */
 const char *topo_vendor_name(struct topo *t, struct topo_dev *d);
 const char *topo_device_name(struct topo *t, struct topo_dev *d);
 const char *topo_class_name(struct topo *t, struct topo_dev *d);

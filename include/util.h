@@ -72,4 +72,14 @@ size_t strv_length(char *const *v); /* 0 for NULL */
 void log_error(const char *fmt, ...) _printf_(1, 2);
 void log_warn(const char *fmt, ...) _printf_(1, 2);
 void log_debug(const char *fmt, ...) _printf_(1, 2);
+/* Keep an error for log_errors without printing it (it was said otherwise). */
+void log_record(const char *fmt, ...) _printf_(1, 2);
 extern int verbosity;
+/* Every log_error() message so far (escaped, without "vfioctl: "); NULL: none. */
+extern char **log_errors;
+
+/*
+ * Malloc'd copy of s for a terminal: control bytes as \n, \t or \xNN and bytes
+ * that are not valid UTF-8 as \xNN.
+ */
+char *escape_text(const char *s);

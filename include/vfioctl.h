@@ -50,6 +50,12 @@ int cmd_udev_add(int argc, char *argv[]);
 	}
 #define COMMON_SHORTOPTS "jh"
 
+/*
+ * After getopt's own message ("vfioctl list: unrecognized option '--frob'":
+ * argv[0] is "vfioctl COMMAND"): point at --help. Returns -E_USAGE.
+ */
+int usage_error(int argc, char *argv[]);
+
 struct topo;
 /* topo_scan() that reports a failure on stderr. */
 int topo_scan_reported(struct topo **t, unsigned flags);

@@ -719,8 +719,7 @@ int cmd_apply(int argc, char *argv[])
 			apply_help(stdout);
 			return 0;
 		default:
-			apply_help(stderr);
-			return -E_USAGE;
+			return usage_error(argc, argv);
 		}
 	}
 	if (optind < argc) {

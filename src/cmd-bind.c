@@ -90,8 +90,7 @@ int cmd_bind(int argc, char *argv[])
 			bind_help(stdout);
 			return 0;
 		default:
-			bind_help(stderr);
-			return -E_USAGE;
+			return usage_error(argc, argv);
 		}
 	}
 	if (optind >= argc) {

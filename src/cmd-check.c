@@ -270,8 +270,7 @@ int cmd_check(int argc, char *argv[])
 			check_help(stdout);
 			return 0;
 		default:
-			check_help(stderr);
-			return -E_USAGE;
+			return usage_error(argc, argv);
 		}
 	}
 	if (!group_arg == !(optind < argc)) {

@@ -112,8 +112,7 @@ int cmd_doctor(int argc, char *argv[])
 			doctor_help(stdout);
 			return 0;
 		default:
-			doctor_help(stderr);
-			return -E_USAGE;
+			return usage_error(argc, argv);
 		}
 	}
 	if (optind != argc) {

@@ -110,10 +110,14 @@ static char *other_driver(int id, const char *name)
 static json_t *device_json(struct topo *t, struct topo_dev *d)
 {
 	json_t *o = json_object();
+	char ids[16];
 
 	json_object_set_new(o, "address", json_string(d->addr));
 	json_object_set_new(o, "name", json_string(dev_name(t, d)));
-	json_object_set_new(o, "ids", json_sprintf("%04x:%04x", d->vendor, d->device));
+	json_object_set_new(o, "ids",
+			    d->unknown & (TOPO_UNKNOWN_VENDOR | TOPO_UNKNOWN_DEVICE)
+				    ? json_null()
+				    : json_string(topo_ids_text(d, ids, sizeof(ids))));
 	json_object_set_new(o, "driver", json_string_or_null(d->driver));
 	json_object_set_new(o, "role", json_string(group_role(d)));
 	json_object_set_new(o, "iommu_group",
@@ -191,11 +195,13 @@ static void print_text(struct topo *t, json_t *root, bool predicted)
 		const char *viable = json_is_true(json_object_get(g, "viable")) ? "yes" : "no";
 
 		json_array_foreach (json_object_get(g, "devices"), j, d) {
+			char idbuf[16];
 			struct topo_dev *td =
 				topo_find(t, json_string_value(json_object_get(d, "address")));
 			const char *name = json_string_value(json_object_get(d, "name"));
 			_cleanup_free_ char *ids =
-				td ? xasprintf("[%04x:%04x]", td->vendor, td->device) : NULL;
+				td ? xasprintf("[%s]", topo_ids_text(td, idbuf, sizeof(idbuf)))
+				   : NULL;
 			_cleanup_free_ char *label2 = NULL;
 
 			if (j == 0 && json_is_true(json_object_get(g, "uncertain")))
@@ -279,8 +285,7 @@ int cmd_groups(int argc, char *argv[])
 			groups_help(stdout);
 			return 0;
 		default:
-			groups_help(stderr);
-			return -E_USAGE;
+			return usage_error(argc, argv);
 		}
 	}
 

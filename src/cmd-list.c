@@ -25,13 +25,36 @@ static void list_help(FILE *f)
 static bool class_matches(const char *filter, const struct topo_dev *d)
 {
 	_cleanup_free_ char *copy = xstrdup(filter);
-	const char *kw = topo_class_keyword(d->class);
+	const char *kw = topo_dev_class_keyword(d);
 	char *save = NULL;
 
 	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
 		if (streq(tok, kw))
 			return true;
 	return false;
+}
+
+/* Every comma-separated keyword must be one a device can have: a typo is no empty list. */
+static int check_class_filter(const char *filter)
+{
+	const char *p = filter;
+
+	do {
+		size_t n = strcspn(p, ",");
+		_cleanup_free_ char *kw = strndup(p, n);
+
+		if (!kw || !topo_class_keyword_valid(kw)) {
+			if (n)
+				log_error("--class %s: '%s' is not a class keyword (valid: %s)",
+					  filter, kw, topo_class_keywords());
+			else
+				log_error("--class %s: empty keyword (valid: %s)", filter,
+					  topo_class_keywords());
+			return -E_USAGE;
+		}
+		p += n;
+	} while (*p++ == ',');
+	return 0;
 }
 
 static bool driver_matches(const char *filter, const struct topo_dev *d)
@@ -56,7 +79,7 @@ static void print_text(struct topo *t, const bool *shown)
 			continue;
 		role = devmodel_sriov_role_text(d);
 		snprintf(group, sizeof(group), "%d", d->iommu_group);
-		table_add(tab, (const char *const[]){ d->addr, topo_class_keyword(d->class),
+		table_add(tab, (const char *const[]){ d->addr, topo_dev_class_keyword(d),
 						      topo_device_name(t, d), d->driver,
 						      d->iommu_group >= 0 ? group : NULL, role });
 	}
@@ -91,10 +114,11 @@ int cmd_list(int argc, char *argv[])
 			list_help(stdout);
 			return 0;
 		default:
-			list_help(stderr);
-			return -E_USAGE;
+			return usage_error(argc, argv);
 		}
 	}
+	if (class_filter && (r = check_class_filter(class_filter)) < 0)
+		return r;
 
 	r = topo_scan_reported(&t, TOPO_SCAN_LINKS | TOPO_SCAN_BRIEF);
 	if (r < 0)

@@ -57,8 +57,7 @@ int cmd_restore(int argc, char *argv[])
 			restore_help(stdout);
 			return 0;
 		default:
-			restore_help(stderr);
-			return -E_USAGE;
+			return usage_error(argc, argv);
 		}
 	}
 	r = rebind_require_root("restore", dry_run);

@@ -61,19 +61,37 @@ static void join(char *buf, size_t len, char **v)
 	}
 }
 
+/* A count, or "-" when it is unknown (-1). */
+static const char *count_text(int v, char buf[16])
+{
+	if (v < 0)
+		return "-";
+	snprintf(buf, 16, "%d", v);
+	return buf;
+}
+
 static void print_text(struct topo *t, struct topo_dev *d, json_t *o)
 {
-	char buf[512];
+	char buf[512], numvfs[16], totalvfs[16];
 	json_t *vfs = json_object_get(o, "vfs");
 
-	printf("%s %s: %s %s", d->addr, topo_class_name(t, d), topo_vendor_name(t, d),
-	       topo_device_name(t, d));
+	char ids[16], sub[16], class[8] = "-";
+	struct topo_dev subsys = { .vendor = d->subsys_vendor, .device = d->subsys_device };
+
+	if (d->unknown & TOPO_UNKNOWN_SUBSYS_VENDOR)
+		subsys.unknown |= TOPO_UNKNOWN_VENDOR;
+	if (d->unknown & TOPO_UNKNOWN_SUBSYS_DEVICE)
+		subsys.unknown |= TOPO_UNKNOWN_DEVICE;
+	printf("%s %s: %s %s", d->addr, dash(topo_class_name(t, d)), dash(topo_vendor_name(t, d)),
+	       dash(topo_device_name(t, d)));
 	if (d->revision >= 0)
 		printf(" (rev %02x)", d->revision);
 	putchar('\n');
-	kv_print(stdout, 2, "IDs", "%04x:%04x, subsystem %04x:%04x", d->vendor, d->device,
-		 d->subsys_vendor, d->subsys_device);
-	kv_print(stdout, 2, "Class", "%06x (%s)", d->class, topo_class_keyword(d->class));
+	kv_print(stdout, 2, "IDs", "%s, subsystem %s", topo_ids_text(d, ids, sizeof(ids)),
+		 topo_ids_text(&subsys, sub, sizeof(sub)));
+	if (!(d->unknown & TOPO_UNKNOWN_CLASS))
+		snprintf(class, sizeof(class), "%06x", d->class);
+	kv_print(stdout, 2, "Class", "%s (%s)", class, dash(topo_dev_class_keyword(d)));
 	kv_print(stdout, 2, "Driver", "%s", dash(d->driver));
 	kv_print(stdout, 2, "Driver override", "%s", dash(d->driver_override));
 	if (d->iommu_group >= 0)
@@ -99,8 +117,9 @@ static void print_text(struct topo *t, struct topo_dev *d, json_t *o)
 	acs_text(d, buf, sizeof(buf));
 	kv_print(stdout, 2, "ACS", "%s", buf);
 	if (d->sriov_pf)
-		kv_print(stdout, 2, "SR-IOV", "PF, %d of %d VFs enabled, drivers_autoprobe %s",
-			 d->sriov_numvfs, d->sriov_totalvfs,
+		kv_print(stdout, 2, "SR-IOV", "PF, %s of %s VFs enabled, drivers_autoprobe %s",
+			 count_text(d->sriov_numvfs, numvfs),
+			 count_text(d->sriov_totalvfs, totalvfs),
 			 d->sriov_autoprobe < 0 ? "?"
 			 : d->sriov_autoprobe	? "on"
 						: "off");
@@ -165,8 +184,7 @@ int cmd_show(int argc, char *argv[])
 			show_help(stdout);
 			return 0;
 		default:
-			show_help(stderr);
-			return -E_USAGE;
+			return usage_error(argc, argv);
 		}
 	}
 	if (optind + 1 != argc) {

@@ -547,8 +547,7 @@ int cmd_snapshot(int argc, char *argv[])
 			snapshot_help(stdout);
 			return 0;
 		default:
-			snapshot_help(stderr);
-			return -E_USAGE;
+			return usage_error(argc, argv);
 		}
 	}
 	if (optind != argc) {

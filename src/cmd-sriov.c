@@ -220,12 +220,18 @@ static void print_show(json_t *root)
 
 		if (i)
 			putchar('\n');
-		printf("PF %s: interface %s, driver %s, %lld of %lld VFs, drivers_autoprobe %s\n",
+		char numvfs[24] = "-", totalvfs[24] = "-";
+
+		if (json_is_integer(json_object_get(pf, "numvfs")))
+			snprintf(numvfs, sizeof(numvfs), "%lld",
+				 json_integer_value(json_object_get(pf, "numvfs")));
+		if (json_is_integer(json_object_get(pf, "totalvfs")))
+			snprintf(totalvfs, sizeof(totalvfs), "%lld",
+				 json_integer_value(json_object_get(pf, "totalvfs")));
+		printf("PF %s: interface %s, driver %s, %s of %s VFs, drivers_autoprobe %s\n",
 		       json_string_value(json_object_get(pf, "address")),
 		       dash(json_string_value(json_object_get(pf, "interface"))),
-		       dash(json_string_value(json_object_get(pf, "driver"))),
-		       json_integer_value(json_object_get(pf, "numvfs")),
-		       json_integer_value(json_object_get(pf, "totalvfs")),
+		       dash(json_string_value(json_object_get(pf, "driver"))), numvfs, totalvfs,
 		       json_is_boolean(ap) ? (json_is_true(ap) ? "on" : "off") : "?");
 		if (!json_array_size(json_object_get(pf, "vfs")))
 			continue;
@@ -288,8 +294,7 @@ static int sriov_show(int argc, char *argv[])
 			show_help(stdout);
 			return 0;
 		default:
-			show_help(stderr);
-			return -E_USAGE;
+			return usage_error(argc, argv);
 		}
 	}
 	if (argc - optind > 1) {
@@ -506,8 +511,7 @@ static int sriov_set_cmd(int argc, char *argv[])
 			set_help(stdout);
 			return 0;
 		default:
-			set_help(stderr);
-			return -E_USAGE;
+			return usage_error(argc, argv);
 		}
 	}
 	if (req.numvfs < 0) {
@@ -706,8 +710,7 @@ static int sriov_vf_cmd(int argc, char *argv[])
 			vf_help(stdout);
 			return 0;
 		default:
-			vf_help(stderr);
-			return -E_USAGE;
+			return usage_error(argc, argv);
 		}
 	}
 	if (argc - optind != 2) {
@@ -834,8 +837,7 @@ int cmd_sriov(int argc, char *argv[])
 			sriov_help(stdout);
 			return 0;
 		default:
-			sriov_help(stderr);
-			return -E_USAGE;
+			return usage_error(argc, argv);
 		}
 	}
 	if (optind >= argc) {
@@ -846,8 +848,13 @@ int cmd_sriov(int argc, char *argv[])
 	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++) {
 		if (!streq(subcommands[i].name, argv[optind]))
 			continue;
+		/* for getopt's messages: "vfioctl sriov vf: invalid option -- '1'" */
+		static char cmdline[64];
+
+		snprintf(cmdline, sizeof(cmdline), "%s %s", argv[0], subcommands[i].name);
 		argc -= optind;
 		argv += optind;
+		argv[0] = cmdline;
 		optind = 0; /* reset getopt for the subcommand's options */
 		return subcommands[i].run(argc, argv);
 	}

@@ -276,8 +276,7 @@ int cmd_status(int argc, char *argv[])
 			status_help(stdout);
 			return 0;
 		default:
-			status_help(stderr);
-			return -E_USAGE;
+			return usage_error(argc, argv);
 		}
 	}
 	if (optind < argc) {

@@ -53,8 +53,7 @@ int cmd_unbind(int argc, char *argv[])
 			unbind_help(stdout);
 			return 0;
 		default:
-			unbind_help(stderr);
-			return -E_USAGE;
+			return usage_error(argc, argv);
 		}
 	}
 	if (optind >= argc) {

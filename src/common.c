@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 
+#include <getopt.h>
+
 #include "kmodlib.h"
 #include "topo.h"
 #include "util.h"
@@ -24,6 +26,15 @@ int report_resolve_error(const char *arg, int r)
 		log_error("%s: %s", arg, strerror(-r));
 		return r;
 	}
+}
+
+int usage_error(int argc, char *argv[])
+{
+	/* getopt said what on stderr; --json's error object gets the argument */
+	log_record("%s: %s: unknown option or missing argument", argv[0],
+		   optind > 0 && optind <= argc ? argv[optind - 1] : "?");
+	fprintf(stderr, "Try '%s --help'.\n", argv[0]);
+	return -E_USAGE;
 }
 
 int topo_scan_reported(struct topo **t, unsigned flags)

@@ -46,13 +46,15 @@ struct parse {
 
 _printf_(3, 4) static void perr(struct parse *p, int line, const char *fmt, ...)
 {
+	_cleanup_free_ char *msg = NULL;
 	va_list ap;
+	int r;
 
-	fprintf(stderr, "vfioctl: %s:%d: ", p->file, line);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	r = vasprintf(&msg, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* through log_error: escaped for the terminal, kept for --json */
+	log_error("%s:%d: %s", p->file, line, r < 0 ? fmt : msg);
 	p->errors++;
 	p->last_error_line = line;
 }
@@ -236,9 +238,10 @@ static void section_end(struct parse *p)
 		if (pf->numvfs >= 0 && vf->index >= pf->numvfs)
 			perr(p, vf->origin.line, "vf.%d: no such VF: vfs = %d (VFs 0 to %d)",
 			     vf->index, pf->numvfs, pf->numvfs - 1);
-		if (vf->attrs.qos > 0 && vf->attrs.vlan < 0)
+		if (vf->attrs.qos > 0 && vf->attrs.vlan <= 0)
 			perr(p, p->vf_lines[i].qos,
-			     "vf.%d.qos: needs vf.%d.vlan (the kernel sets VLAN and priority together)",
+			     "vf.%d.qos: needs vf.%d.vlan 1-4095 (the kernel sets VLAN and priority "
+			     "together; VLAN 0 means none)",
 			     vf->index, vf->index);
 	}
 	if (pf->n_vfs > 1)
@@ -422,29 +425,73 @@ static int on_key(void *user, const char *section _unused_, const char *name, co
 }
 
 /*
- * fgets() for inih that counts lines (so keys have line numbers), rejects
- * over-long lines instead of letting inih split them, and handles section
- * headers itself (inih does not report empty sections).
+ * Where the part of a line that inih reads ends: before a comment (a '#' or
+ * ';' that starts the line or follows white space, as inih's inline
+ * comments) and the white space before it.
+ */
+static size_t content_length(const char *line, size_t len)
+{
+	size_t end = len;
+
+	for (size_t i = 0; i < len; i++)
+		if ((line[i] == '#' || line[i] == ';') &&
+		    (i == 0 || isspace((unsigned char)line[i - 1]))) {
+			end = i;
+			break;
+		}
+	while (end > 0 && isspace((unsigned char)line[end - 1]))
+		end--;
+	return end;
+}
+
+/*
+ * fgets() for inih that counts lines (so keys have line numbers), reports
+ * NUL and other control bytes, hands inih a line without its comment (so
+ * comments may be of any length, and inih's fixed line buffer only limits
+ * the rest), and handles section headers itself (inih does not report
+ * empty sections).
  */
 static char *reader(char *buf, int num, void *user)
 {
 	struct parse *p = user;
-	size_t len;
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0, len;
+	ssize_t n;
 	char *s, *end;
 
-	if (!fgets(buf, num, p->f))
+	n = getline(&line, &cap, p->f);
+	if (n < 0)
 		return NULL;
 	p->line++;
-	len = strlen(buf);
-	if (len && buf[len - 1] != '\n' && !feof(p->f)) {
-		int ch;
+	len = (size_t)n;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)line[i];
 
-		while ((ch = fgetc(p->f)) != EOF && ch != '\n')
-			;
-		perr(p, p->line, "line too long (more than %d characters)", num - 3);
+		/* a line ends in "\n" or "\r\n" */
+		if ((ch == '\n' && i == len - 1) ||
+		    (ch == '\r' && i + 2 == len && line[i + 1] == '\n'))
+			break;
+		if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
+			if (ch)
+				perr(p, p->line, "control character 0x%02x at column %zu", ch,
+				     i + 1);
+			else
+				perr(p, p->line, "NUL byte at column %zu", i + 1);
+			strcpy(buf, "\n");
+			return buf;
+		}
+	}
+	len = content_length(line, len);
+	if (len + 2 > (size_t)num) {
+		perr(p, p->line,
+		     "line too long: %zu characters before its comment (at most %d; comments may "
+		     "be of any length)",
+		     len, num - 2);
 		strcpy(buf, "\n");
 		return buf;
 	}
+	memcpy(buf, line, len);
+	strcpy(buf + len, "\n");
 	for (s = buf; isspace((unsigned char)*s); s++)
 		;
 	if (*s != '[')

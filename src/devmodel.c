@@ -9,10 +9,15 @@ static json_t *int_or_null(int v)
 	return v < 0 ? json_null() : json_integer(v);
 }
 
-/* "%0*x" without printf: six of these per device in list --json */
-static void hex_field(struct json_fields *w, const char *key, unsigned v, int width)
+/* "%0*x" without printf: six of these per device in list --json; null if unknown */
+static void hex_field(struct json_fields *w, const char *key, unsigned v, int width, bool unknown)
 {
 	char buf[16];
+
+	if (unknown) {
+		json_fields_null(w, key);
+		return;
+	}
 
 	buf[width] = '\0';
 	for (int i = width - 1; i >= 0; i--, v >>= 4)
@@ -33,16 +38,18 @@ void devmodel_summary_fields(struct json_fields *w, struct topo *t, struct topo_
 	const char *role = d->sriov_pf ? "pf" : d->physfn ? "vf" : NULL;
 
 	json_fields_string(w, "address", d->addr);
-	hex_field(w, "vendor", d->vendor, 4);
-	hex_field(w, "device", d->device, 4);
-	hex_field(w, "subsystem_vendor", d->subsys_vendor, 4);
-	hex_field(w, "subsystem_device", d->subsys_device, 4);
-	hex_field(w, "class", d->class, 6);
-	json_fields_string(w, "class_keyword", topo_class_keyword(d->class));
+	hex_field(w, "vendor", d->vendor, 4, d->unknown & TOPO_UNKNOWN_VENDOR);
+	hex_field(w, "device", d->device, 4, d->unknown & TOPO_UNKNOWN_DEVICE);
+	hex_field(w, "subsystem_vendor", d->subsys_vendor, 4,
+		  d->unknown & TOPO_UNKNOWN_SUBSYS_VENDOR);
+	hex_field(w, "subsystem_device", d->subsys_device, 4,
+		  d->unknown & TOPO_UNKNOWN_SUBSYS_DEVICE);
+	hex_field(w, "class", d->class, 6, d->unknown & TOPO_UNKNOWN_CLASS);
+	json_fields_string(w, "class_keyword", topo_dev_class_keyword(d));
 	if (d->revision < 0)
 		json_fields_null(w, "revision");
 	else
-		hex_field(w, "revision", (unsigned)d->revision, 2);
+		hex_field(w, "revision", (unsigned)d->revision, 2, false);
 	json_fields_string(w, "vendor_name", topo_vendor_name(t, d));
 	json_fields_string(w, "device_name", topo_device_name(t, d));
 	json_fields_string(w, "class_name", topo_class_name(t, d));
@@ -179,8 +186,12 @@ json_t *devmodel_detail(struct topo *t, struct topo_dev *d)
 
 char *devmodel_sriov_role_text(const struct topo_dev *d)
 {
-	if (d->sriov_pf)
+	if (d->sriov_pf && d->sriov_numvfs >= 0 && d->sriov_totalvfs >= 0)
 		return xasprintf("PF %d/%d", d->sriov_numvfs, d->sriov_totalvfs);
+	if (d->sriov_pf) /* "-": could not be read */
+		return d->sriov_numvfs >= 0	? xasprintf("PF %d/-", d->sriov_numvfs)
+		       : d->sriov_totalvfs >= 0 ? xasprintf("PF -/%d", d->sriov_totalvfs)
+						: xstrdup("PF -/-");
 	if (d->physfn)
 		return xasprintf("VF %d of %s", d->vf_index, d->physfn->addr);
 	return NULL;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* vfioctl: prepare PCI devices for VFIO passthrough and manage SR-IOV. */
 #include <getopt.h>
+#include <sys/stat.h>
 
+#include "output.h"
 #include "sysfs.h"
 #include "util.h"
 #include "vfioctl.h"
@@ -77,6 +79,49 @@ static int exit_code(int r)
 	}
 }
 
+/*
+ * With --json a failure still gives scripts one document to parse, unless
+ * the command printed its own (bind's "refused" result, say).
+ */
+static int finish(int code)
+{
+	json_t *msgs, *err;
+
+	if (!opts.json || code < 2 || output_json_started)
+		return code;
+	msgs = json_strv(log_errors);
+	err = json_pack("{s:{s:o,s:i,s:o}}", "error", "message",
+			json_string_or_null(log_errors ? log_errors[0] : NULL), "exit", code,
+			"messages", msgs);
+	if (err)
+		output_json(err);
+	return code;
+}
+
+/* A --sysroot must look like one: the root of a snapshot or of a host. */
+static int set_sysroot(const char *sysroot, bool from_env)
+{
+	const char *what = from_env ? "VFIOCTL_SYSROOT=" : "--sysroot ";
+	_cleanup_free_ char *pci = NULL;
+	struct stat st;
+	int r;
+
+	r = sysfs_set_root(sysroot);
+	if (r < 0) {
+		log_error("%s%s: %s", what, sysroot, strerror(-r));
+		return -E_USAGE;
+	}
+	if (sysfs_live())
+		return 0;
+	pci = sysfs_resolve("/sys/bus/pci/devices");
+	if (stat(pci, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		log_error("%s%s: not a snapshot or root directory (it has no sys/bus/pci/devices)",
+			  what, sysroot);
+		return -E_USAGE;
+	}
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
@@ -84,9 +129,14 @@ int main(int argc, char *argv[])
 		{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 },
 	};
+	/* getopt's own messages start with argv[0]: "vfioctl list: unrecognized option" */
+	static char cmdline[64];
 	const char *sysroot = getenv("VFIOCTL_SYSROOT");
+	const struct command *cmd = NULL;
+	bool sysroot_from_env = sysroot != NULL;
 	int c, r;
 
+	argv[0] = (char *)"vfioctl";
 	while ((c = getopt_long(argc, argv, "+js:vhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
@@ -94,6 +144,7 @@ int main(int argc, char *argv[])
 			break;
 		case 's':
 			sysroot = optarg;
+			sysroot_from_env = false;
 			break;
 		case 'v':
 			opts.verbose++;
@@ -106,34 +157,34 @@ int main(int argc, char *argv[])
 			puts("vfioctl " VERSION);
 			return 0;
 		default:
-			fputs("Try 'vfioctl --help'.\n", stderr);
-			return 2;
+			usage_error(argc, argv);
+			return finish(2);
 		}
 	}
 	if (optind >= argc) {
 		log_error("missing command");
 		usage(stderr);
-		return 2;
+		return finish(2);
 	}
-	r = sysfs_set_root(sysroot);
-	if (r < 0) {
-		log_error("%s: %s", sysroot, strerror(-r));
-		return 2;
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (streq(commands[i].name, argv[optind]))
+			cmd = &commands[i];
+	if (!cmd) {
+		log_error("%s: unknown command", argv[optind]);
+		fputs("Try 'vfioctl --help'.\n", stderr);
+		return finish(2);
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
-		if (!streq(commands[i].name, argv[optind]))
-			continue;
-		argc -= optind;
-		argv += optind;
-		optind = 0; /* reset getopt for the command's own options */
-		r = commands[i].run(argc, argv);
-		if (fflush(stdout) != 0 && r >= 0) {
-			log_error("stdout: %s", strerror(errno));
-			return 3;
-		}
-		return exit_code(r);
+	if (cmd->run != cmd_help && set_sysroot(sysroot, sysroot_from_env) < 0)
+		return finish(2);
+	argc -= optind;
+	argv += optind;
+	snprintf(cmdline, sizeof(cmdline), "vfioctl %s", cmd->name);
+	argv[0] = cmdline;
+	optind = 0; /* reset getopt for the command's own options */
+	r = cmd->run(argc, argv);
+	if (fflush(stdout) != 0 && r >= 0) {
+		log_error("stdout: %s", strerror(errno));
+		return 3;
 	}
-	log_error("%s: unknown command", argv[optind]);
-	fputs("Try 'vfioctl --help'.\n", stderr);
-	return 2;
+	return finish(exit_code(r));
 }

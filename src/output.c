@@ -5,9 +5,14 @@
 #include "output.h"
 #include "util.h"
 
+bool output_json_started;
+
 int output_json(json_t *root)
 {
-	int r = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	int r;
+
+	output_json_started = true;
+	r = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 
 	json_decref(root);
 	if (r < 0)
@@ -19,6 +24,7 @@ int output_json(json_t *root)
 /* key is a plain identifier: nothing to escape */
 void json_stream_begin(struct json_stream *s, const char *key)
 {
+	output_json_started = true;
 	*s = (struct json_stream){ .f = stdout };
 	fprintf(s->f, "{\n  \"%s\": [", key);
 }

@@ -87,6 +87,11 @@ int sriov_vf_attrs_validate(const struct vf_attrs *a, const char **why)
 		*why = "QoS is set together with a VLAN (--vlan ID --qos N)";
 		return -E_USAGE;
 	}
+	/* the priority lives in a VLAN tag, and VLAN 0 means none */
+	if (a->qos > 0 && a->vlan == 0) {
+		*why = "QoS needs a VLAN ID 1-4095 (VLAN 0 means no VLAN, so no priority)";
+		return -E_USAGE;
+	}
 	if (a->trust > 1 || a->trust < -1 || a->spoofchk > 1 || a->spoofchk < -1) {
 		*why = "trust and spoofchk are on or off";
 		return -E_USAGE;
@@ -941,6 +946,12 @@ int sriov_set(const char *pf_addr, const struct sriov_set_req *req, json_t **res
 	r = scan_pf(pf_addr, &t, &pf);
 	if (r < 0)
 		return r;
+	if (pf->sriov_totalvfs < 0 || pf->sriov_numvfs < 0) {
+		log_error("%s: sriov_totalvfs or sriov_numvfs could not be read: not resizing a "
+			  "PF whose VF count is unknown",
+			  pf_addr);
+		return -E_REFUSED;
+	}
 	if (req->numvfs < 0 || req->numvfs > pf->sriov_totalvfs) {
 		log_error("%s: %d VFs: the device supports 0-%d (sriov_totalvfs)", pf_addr,
 			  req->numvfs, pf->sriov_totalvfs);

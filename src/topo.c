@@ -273,17 +273,72 @@ static bool read_uevent(struct topo_dev *d, int dfd)
 	return false;
 }
 
+/*
+ * An ID attribute as the kernel prints it ("0x8086"): hex, at most max. false
+ * when it is missing, empty, garbled or too large: the caller marks it unknown.
+ */
+static bool read_id_at(int dfd, const char *name, unsigned long max, unsigned long *out)
+{
+	_cleanup_free_ char *s = NULL;
+	const char *p;
+	char *end;
+
+	if (sysfs_read_at(dfd, name, &s) < 0)
+		return false;
+	p = startswith(s, "0x") ? s + 2 : s;
+	if (!*p || strlen(p) > 8 || !isxdigit((unsigned char)*p))
+		return false;
+	*out = strtoul(p, &end, 16);
+	return !*end && *out <= max;
+}
+
+static void read_ids(struct topo_dev *d, int dfd)
+{
+	static const struct {
+		const char *name;
+		unsigned long max;
+		unsigned flag;
+	} ids[] = {
+		{ "vendor", 0xffff, TOPO_UNKNOWN_VENDOR },
+		{ "device", 0xffff, TOPO_UNKNOWN_DEVICE },
+		{ "subsystem_vendor", 0xffff, TOPO_UNKNOWN_SUBSYS_VENDOR },
+		{ "subsystem_device", 0xffff, TOPO_UNKNOWN_SUBSYS_DEVICE },
+		{ "class", 0xffffff, TOPO_UNKNOWN_CLASS },
+	};
+	unsigned long v[ARRAY_SIZE(ids)];
+
+	for (size_t i = 0; i < ARRAY_SIZE(ids); i++)
+		if (!read_id_at(dfd, ids[i].name, ids[i].max, &v[i])) {
+			d->unknown |= ids[i].flag;
+			v[i] = 0;
+		}
+	/* 0xffff is no vendor's: no quirk or name matches an unknown one */
+	d->vendor = d->unknown & TOPO_UNKNOWN_VENDOR ? 0xffff : (uint16_t)v[0];
+	d->device = d->unknown & TOPO_UNKNOWN_DEVICE ? 0xffff : (uint16_t)v[1];
+	d->subsys_vendor = (uint16_t)v[2];
+	d->subsys_device = (uint16_t)v[3];
+	d->class = (uint32_t)v[4];
+}
+
+/* A count attribute: -1 if absent; -1 and the unknown flag if present but garbled. */
+static int read_count_at(struct topo_dev *d, int dfd, const char *name, unsigned flag)
+{
+	long v;
+	int r = sysfs_read_long_at(dfd, name, 10, &v);
+
+	if (r == 0 && v >= 0 && v <= 0xffff)
+		return (int)v;
+	if (r != -ENOENT)
+		d->unknown |= flag;
+	return -1;
+}
+
 static void read_sysfs_attrs(struct topo_dev *d, int dfd, unsigned flags)
 {
 	char *s = NULL;
-	long v;
 
 	if (!read_uevent(d, dfd)) {
-		d->vendor = (uint16_t)read_hex_at(dfd, "vendor", 0xffff);
-		d->device = (uint16_t)read_hex_at(dfd, "device", 0xffff);
-		d->subsys_vendor = (uint16_t)read_hex_at(dfd, "subsystem_vendor", 0);
-		d->subsys_device = (uint16_t)read_hex_at(dfd, "subsystem_device", 0);
-		d->class = (uint32_t)read_hex_at(dfd, "class", 0) & 0xffffff;
+		read_ids(d, dfd);
 		if (sysfs_link_name_at(dfd, "driver", &s) == 0)
 			d->driver = s;
 		if (sysfs_read_at(dfd, "modalias", &s) == 0)
@@ -301,7 +356,6 @@ static void read_sysfs_attrs(struct topo_dev *d, int dfd, unsigned flags)
 		else
 			d->driver_override = s;
 	}
-	d->iommu_group = -1;
 	if (sysfs_link_name_at(dfd, "iommu_group", &s) == 0) {
 		int id;
 
@@ -313,13 +367,14 @@ static void read_sysfs_attrs(struct topo_dev *d, int dfd, unsigned flags)
 	    sysfs_read_at(dfd, "reset_method", &s) == 0)
 		d->reset_method = s;
 
-	d->sriov_totalvfs = d->sriov_numvfs = d->sriov_autoprobe = -1;
 	/* a VF (linked by its PF, scanned before it) has no SR-IOV capability */
-	if (!__atomic_load_n(&d->physfn, __ATOMIC_RELAXED) &&
-	    sysfs_read_long_at(dfd, "sriov_totalvfs", 10, &v) == 0) {
+	if (__atomic_load_n(&d->physfn, __ATOMIC_RELAXED))
+		return;
+	d->sriov_totalvfs = read_count_at(d, dfd, "sriov_totalvfs", TOPO_UNKNOWN_SRIOV_TOTALVFS);
+	/* present, even if garbled: a PF whose VF count is unknown */
+	if (d->sriov_totalvfs >= 0 || (d->unknown & TOPO_UNKNOWN_SRIOV_TOTALVFS)) {
 		d->sriov_pf = true;
-		d->sriov_totalvfs = (int)v;
-		d->sriov_numvfs = (int)read_dec_at(dfd, "sriov_numvfs", -1);
+		d->sriov_numvfs = read_count_at(d, dfd, "sriov_numvfs", TOPO_UNKNOWN_SRIOV_NUMVFS);
 		d->sriov_autoprobe = (int)read_dec_at(dfd, "sriov_drivers_autoprobe", -1);
 	}
 }
@@ -506,6 +561,10 @@ static int list_addrs(DIR *dir, struct topo *t)
 		d->slot = slot;
 		d->func = func;
 		d->vf_index = -1;
+		/* unknown until read: a device that vanishes keeps these */
+		d->iommu_group = d->revision = d->numa_node = d->boot_vga = -1;
+		d->sriov_totalvfs = d->sriov_numvfs = d->sriov_autoprobe = -1;
+		d->header_type = d->secondary_bus = d->subordinate_bus = d->pcie_type = -1;
 	}
 	qsort(t->devs, t->n, sizeof(*t->devs), topo_dev_cmp);
 	return 0;
@@ -532,9 +591,18 @@ static void scan_one(struct topo *t, DIR *dir, struct topo_dev *d, unsigned flag
 	/* O_PATH: only a base for the *at() calls, nothing for sysfs to open */
 	_cleanup_close_ int dfd = openat(dirfd(dir), d->addr, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
-	if (dfd < 0)
+	if (dfd < 0) {
+		/* listed, but its directory is gone (hot-unplug, or a dangling link) */
+		d->removed = errno == ENOENT || errno == ENOTDIR;
 		return;
+	}
 	read_sysfs_attrs(d, dfd, flags);
+	/* reads that failed because the device left the bus meanwhile */
+	if ((d->unknown & (TOPO_UNKNOWN_VENDOR | TOPO_UNKNOWN_CLASS)) &&
+	    faccessat(dirfd(dir), d->addr, F_OK, 0) < 0) {
+		d->removed = true;
+		return;
+	}
 	/* VFs sort after their PF (a higher routing ID): link them before they come */
 	if (d->sriov_pf)
 		link_vfs(t, d, dfd);
@@ -583,6 +651,72 @@ static size_t scan_threads(size_t n)
 	return cpus < SCAN_THREADS_MAX ? (size_t)cpus : SCAN_THREADS_MAX;
 }
 
+/*
+ * A device that left the bus while it was read is not on it: keeping it
+ * would show made-up values (no group read is not group 0). The parent and
+ * physfn pointers into the array follow the move.
+ */
+static void drop_removed(struct topo *t)
+{
+	_cleanup_free_ size_t *to = NULL;
+	size_t n = 0, gone = 0;
+
+	for (size_t i = 0; i < t->n; i++)
+		gone += t->devs[i].removed;
+	if (!gone)
+		return;
+	to = xcalloc(t->n, sizeof(*to));
+	for (size_t i = 0; i < t->n; i++) {
+		to[i] = n;
+		if (t->devs[i].removed)
+			log_warn("%s: removed while being read: not listed", t->devs[i].addr);
+		else
+			n++;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		struct topo_dev *d = &t->devs[i];
+
+		if (d->removed) {
+			free(d->driver);
+			free(d->driver_override);
+			free(d->root_bus);
+			free(d->sysfs_path);
+			free(d->reset_method);
+			free(d->modalias);
+			continue;
+		}
+		if (d->parent)
+			d->parent = d->parent->removed ? NULL : &t->devs[to[d->parent - t->devs]];
+		if (d->physfn)
+			d->physfn = d->physfn->removed ? NULL : &t->devs[to[d->physfn - t->devs]];
+	}
+	for (size_t i = 0; i < t->n; i++)
+		if (!t->devs[i].removed)
+			t->devs[to[i]] = t->devs[i];
+	t->n = n;
+}
+
+/* One warning per device that has attributes it could not read. */
+static void warn_unknown(const struct topo *t)
+{
+	static const char *const names[] = { "vendor",		 "device", "subsystem_vendor",
+					     "subsystem_device", "class",  "sriov_totalvfs",
+					     "sriov_numvfs" };
+
+	for (size_t i = 0; i < t->n; i++) {
+		char buf[160] = "";
+
+		if (!t->devs[i].unknown)
+			continue;
+		for (size_t b = 0; b < ARRAY_SIZE(names); b++)
+			if (t->devs[i].unknown & (1u << b)) {
+				strcat(buf, *buf ? ", " : "");
+				strcat(buf, names[b]);
+			}
+		log_warn("%s: could not read %s: shown as unknown", t->devs[i].addr, buf);
+	}
+}
+
 /* Read the attributes of the devices listed in t (all of the bus, or a selection). */
 static void scan_devices(struct topo *t, DIR *dir, unsigned flags)
 {
@@ -596,6 +730,8 @@ static void scan_devices(struct topo *t, DIR *dir, unsigned flags)
 	scan_worker(&ctx);
 	for (size_t i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
+	drop_removed(t);
+	warn_unknown(t);
 
 	/* libpci keeps per-access state: config space is read from one thread */
 	if (flags & TOPO_SCAN_CONFIG) {
@@ -810,27 +946,62 @@ int topo_resolve(const struct topo *t, const char *arg, struct topo_dev **out)
 	}
 }
 
+/* Every keyword topo_class_keyword() returns, in its table's order. */
+static const char *const class_keywords[] = {
+	"other",     "storage",	  "net",    "display",	"multimedia",
+	"memory",    "bridge",	  "comm",   "system",	"input",
+	"docking",   "processor", "serial", "wireless", "intelligent",
+	"satellite", "crypto",	  "signal", "accel",	"instrumentation",
+	"usb",
+};
+
 const char *topo_class_keyword(uint32_t class)
 {
-	static const char *const names[] = {
-		[0x00] = "other",	[0x01] = "storage",
-		[0x02] = "net",		[0x03] = "display",
-		[0x04] = "multimedia",	[0x05] = "memory",
-		[0x06] = "bridge",	[0x07] = "comm",
-		[0x08] = "system",	[0x09] = "input",
-		[0x0a] = "docking",	[0x0b] = "processor",
-		[0x0c] = "serial",	[0x0d] = "wireless",
-		[0x0e] = "intelligent", [0x0f] = "satellite",
-		[0x10] = "crypto",	[0x11] = "signal",
-		[0x12] = "accel",	[0x13] = "instrumentation",
-	};
 	unsigned base = class >> 16;
 
 	if ((class >> 8) == 0x0c03)
 		return "usb";
-	if (base < ARRAY_SIZE(names) && names[base])
-		return names[base];
+	/* the table's first 0x14 entries are the base classes 0x00-0x13 */
+	if (base <= 0x13)
+		return class_keywords[base];
 	return "other";
+}
+
+const char *topo_dev_class_keyword(const struct topo_dev *d)
+{
+	return d->unknown & TOPO_UNKNOWN_CLASS ? NULL : topo_class_keyword(d->class);
+}
+
+bool topo_class_keyword_valid(const char *kw)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(class_keywords); i++)
+		if (streq(kw, class_keywords[i]))
+			return true;
+	return false;
+}
+
+const char *topo_class_keywords(void)
+{
+	static char buf[256];
+
+	if (!*buf)
+		for (size_t i = 0; i < ARRAY_SIZE(class_keywords); i++) {
+			strcat(buf, i ? ", " : "");
+			strcat(buf, class_keywords[i]);
+		}
+	return buf;
+}
+
+const char *topo_ids_text(const struct topo_dev *d, char *buf, size_t len)
+{
+	char v[8] = "-", dv[8] = "-";
+
+	if (!(d->unknown & TOPO_UNKNOWN_VENDOR))
+		snprintf(v, sizeof(v), "%04x", d->vendor);
+	if (!(d->unknown & TOPO_UNKNOWN_DEVICE))
+		snprintf(dv, sizeof(dv), "%04x", d->device);
+	snprintf(buf, len, "%s:%s", v, dv);
+	return buf;
 }
 
 bool topo_is_bridge(const struct topo_dev *d)
@@ -935,15 +1106,21 @@ static const char *lookup(struct topo *t, char **cache, int flags, int a, int b)
 
 const char *topo_vendor_name(struct topo *t, struct topo_dev *d)
 {
+	if (d->unknown & TOPO_UNKNOWN_VENDOR)
+		return NULL;
 	return lookup(t, &d->vendor_name, PCI_LOOKUP_VENDOR, d->vendor, 0);
 }
 
 const char *topo_device_name(struct topo *t, struct topo_dev *d)
 {
+	if (d->unknown & (TOPO_UNKNOWN_VENDOR | TOPO_UNKNOWN_DEVICE))
+		return NULL;
 	return lookup(t, &d->device_name, PCI_LOOKUP_DEVICE, d->vendor, d->device);
 }
 
 const char *topo_class_name(struct topo *t, struct topo_dev *d)
 {
+	if (d->unknown & TOPO_UNKNOWN_CLASS)
+		return NULL;
 	return lookup(t, &d->class_name, PCI_LOOKUP_CLASS, (int)(d->class >> 8), 0);
 }

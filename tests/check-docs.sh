@@ -360,6 +360,8 @@ if command -v jq >/dev/null; then
 			v bind --dry-run --force $eps
 		fi
 		[ "$first" = 1 ] && v snapshot -o "$d.tar.gz"
+		# a failure's error object (JSON OUTPUT, errors)
+		[ "$first" = 1 ] && v show ff:1f.7
 	}
 	nfix=0
 	for fx in tests/fixtures/*/snapshot.tar.gz; do
@@ -379,6 +381,14 @@ if command -v jq >/dev/null; then
 	for k in "${KEYS[@]}"; do
 		grep -qE "(^|[^A-Za-z0-9_])$k([^A-Za-z0-9_]|\$)" "$TMP/man-json" ||
 			err "$MAN: JSON key \"$k\" is not described in JSON OUTPUT (or SNAPSHOT CONTENTS)"
+	done
+	# and its exact shape, on an unknown device and on a bad option
+	for args in "show ff:1f.7" "list --frob"; do
+		# shellcheck disable=SC2086
+		shape=$("$VFIOCTL" --json --sysroot "$TMP/fx1" $args 2>/dev/null |
+			jq -c '[keys, (.error | keys), (.error.exit | type), (.error.message | type)]')
+		[ "$shape" = '[["error"],["exit","message","messages"],"number","string"]' ] ||
+			err "'vfioctl --json $args': the error object is not as JSON OUTPUT says: $shape"
 	done
 else
 	note "jq not installed: JSON keys not checked"

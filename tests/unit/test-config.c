@@ -96,7 +96,7 @@ static void test_valid(void)
 		 "vf.0.trust = on\n"
 		 "vf.0.spoofchk = off   # comment\n"
 		 "  vf.2.qos = 3\n"
-		 "vf.2.vlan = 0\n"
+		 "vf.2.vlan = 7\n"
 		 "vf.1.state = disable\n"
 		 "vf.1.mac = 02:AB:cd:00:00:01\n",
 		 0, &c);
@@ -127,7 +127,7 @@ static void test_valid(void)
 	config_format_mac(vf->attrs.mac, mac);
 	CHECK(streq(mac, "02:ab:cd:00:00:01") && vf->attrs.link_state == 2);
 	vf = config_find_vf(pf, 2);
-	CHECK(vf->attrs.qos == 3 && vf->attrs.vlan == 0 && !vf->attrs.has_mac);
+	CHECK(vf->attrs.qos == 3 && vf->attrs.vlan == 7 && !vf->attrs.has_mac);
 	CHECK(config_find_vf(pf, 3) == NULL);
 	CHECK(config_find_device(c, "0000:02:00.1") == NULL);
 }
@@ -150,14 +150,22 @@ static void test_errors(void)
 			 "F:1: text after the section header's ']'"));
 	CHECK(fails_with("driver = vfio-pci\n", "F:1: driver: outside a section"));
 	{
-		char line[400];
+		/* comments may be of any length; what they follow may not */
+		char comment[400], text[1024];
+		_cleanup_config_ struct config *c = NULL;
 
-		memset(line, 'x', sizeof(line));
-		memcpy(line, "# ", 2);
-		line[sizeof(line) - 2] = '\n';
-		line[sizeof(line) - 1] = '\0';
-		CHECK(fails_with(line, "F:1: line too long"));
+		memset(comment, 'x', sizeof(comment));
+		comment[0] = '#';
+		comment[sizeof(comment) - 1] = '\0';
+		snprintf(text, sizeof(text), "%s\n[device 0000:02:00.0]\ndriver = vfio-pci  %s\n",
+			 comment, comment);
+		CHECK(load(text, 0, &c) == 0 && c && c->n_devices == 1);
+		snprintf(text, sizeof(text), "[device 0000:02:00.0]\ndriver = vfio-pci%s\n",
+			 comment + 1);
+		CHECK(fails_with(text, "F:2: line too long: 415 characters before its comment"));
 	}
+	CHECK(fails_with("[device 0000:02:00.0]\ndri\033[31mver = vfio-pci\n",
+			 "F:2: control character 0x1b at column 4"));
 	/* sections */
 	CHECK(fails_with("[devices 0000:02:00.0]\n",
 			 "F:1: [devices 0000:02:00.0]: unknown section"));
@@ -203,6 +211,9 @@ static void test_errors(void)
 			 "F:4: vf.0.qos: '8' is not a priority (0-7)"));
 	CHECK(fails_with("[pf 0000:01:00.0]\nvfs = 2\nvf.0.qos = 1\n",
 			 "F:3: vf.0.qos: needs vf.0.vlan"));
+	/* VLAN 0 is no VLAN: no tag to carry the priority */
+	CHECK(fails_with("[pf 0000:01:00.0]\nvfs = 2\nvf.0.qos = 1\nvf.0.vlan = 0\n",
+			 "F:3: vf.0.qos: needs vf.0.vlan 1-4095"));
 	CHECK(fails_with("[pf 0000:01:00.0]\nvfs = 2\nvf.0.trust = yes\n",
 			 "F:3: vf.0.trust: 'yes': expected on or off"));
 	CHECK(fails_with("[pf 0000:01:00.0]\nvfs = 2\nvf.0.spoofchk = 1\n",

@@ -68,6 +68,11 @@ int main(void)
 	CHECK(!valid(a));
 	a.vlan = 0;
 	a.qos = 7;
+	CHECK(!valid(a)); /* VLAN 0 is none: no tag for the priority */
+	a.qos = 0;
+	CHECK(valid(a));
+	a.vlan = 1;
+	a.qos = 7;
 	CHECK(valid(a));
 	a.qos = 8;
 	CHECK(!valid(a));

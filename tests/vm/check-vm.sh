@@ -15,7 +15,7 @@ export VFIOCTL_VM_TIMEOUT=${VFIOCTL_VM_TIMEOUT:-1200}
 # skip on boots they do not apply to; leaving whole files out saves bats'
 # per-file and per-test overhead, which is large under TCG.
 BOOTS=(
-	"bridge|--topology bridge"
+	"bridge|--topology bridge||list groups doctor hotplug"
 	"switch|--topology switch||list groups doctor bind"
 	"sriov|--topology sriov||list groups doctor sriov"
 	"legacy|--topology legacy"
