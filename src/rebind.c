@@ -217,6 +217,133 @@ int rebind_journal_devices(char ***addrs)
 	return 0;
 }
 
+/* --- the front end of bind, unbind, restore ------------------------------ */
+
+int rebind_scan_for(struct topo **t, char *const *args, size_t n)
+{
+	/* only the named devices and their groups: a batch never needs the whole bus */
+	int r = topo_scan_for(t, TOPO_SCAN_HEADER | TOPO_SCAN_BATCH | TOPO_SCAN_LINKS, args, n);
+
+	if (r < 0)
+		log_error("/sys/bus/pci/devices: %s", strerror(-r));
+	return r;
+}
+
+static struct rebind_item *item_find(struct rebind_batch *b, const char *addr)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (streq(b->items[i].addr, addr))
+			return &b->items[i];
+	return NULL;
+}
+
+/* A group-mate that the command takes along (journal: for restore, NULL otherwise). */
+static bool mate_taken(const struct topo_dev *m, enum rebind_op op, json_t *journal)
+{
+	if (topo_is_bridge(m))
+		return false;
+	/* restore: only what vfioctl moved; the others never left their driver */
+	return op != REBIND_RESTORE ||
+	       json_object_get(json_object_get(journal, "devices"), m->addr);
+}
+
+/* A taken mate that --only left out keeps the group from a VM (bind, unbind) or moved (restore). */
+static bool mate_split(const struct topo_dev *m, enum rebind_op op, const char *target,
+		       json_t *journal)
+{
+	json_t *entry;
+
+	switch (op) {
+	case REBIND_BIND:
+		return !streq(m->driver, target);
+	case REBIND_UNBIND:
+		/* the kernel lets a group with driverless and vfio-pci devices into a VM */
+		return m->driver && !streq(m->driver, "vfio-pci");
+	case REBIND_RESTORE:
+		break;
+	}
+	/* not yet back where the journal says it was (a killed batch may not have moved it) */
+	entry = json_object_get(json_object_get(journal, "devices"), m->addr);
+	return !str_eq_null(m->driver, json_string_value(json_object_get(entry, "driver"))) ||
+	       !str_eq_null(m->driver_override,
+			    json_string_value(json_object_get(entry, "override")));
+}
+
+/* --only: one warning per group of the named devices that the batch leaves split. */
+static void warn_only(struct rebind_batch *b, const struct topo *t, enum rebind_op op,
+		      const char *target, json_t *journal)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		const struct rebind_item *it = &b->items[i];
+		_cleanup_free_ char *others = NULL;
+		bool seen = false;
+
+		if (!it->requested || it->iommu_group < 0)
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = b->items[j].requested && b->items[j].iommu_group == it->iommu_group;
+		if (seen)
+			continue;
+		for (size_t j = 0; j < t->n; j++) {
+			const struct topo_dev *m = &t->devs[j];
+			char *s;
+
+			if (m->iommu_group != it->iommu_group || !mate_taken(m, op, journal) ||
+			    item_find(b, m->addr) || !mate_split(m, op, target, journal))
+				continue;
+			s = xasprintf("%s%s%s (%s)", others ? others : "", others ? ", " : "",
+				      m->addr, m->driver ? m->driver : "no driver");
+			free(others);
+			others = s;
+		}
+		if (!others)
+			continue;
+		strv_consume(&b->warnings, &b->n_warnings,
+			     xasprintf("--only: IOMMU group %d of %s is not viable for a VM%s %s "
+				       "stay%s%s",
+				       it->iommu_group, it->addr,
+				       op == REBIND_RESTORE ? ", and" : " while", others,
+				       strchr(others, ',') ? "" : "s",
+				       op == REBIND_RESTORE ? " moved" : ""));
+	}
+}
+
+int rebind_add_named(struct rebind_batch *b, const struct topo *t, char *const *args, size_t n,
+		     enum rebind_op op, const char *target, bool only)
+{
+	_cleanup_json_ json_t *journal = op == REBIND_RESTORE ? journal_load() : NULL;
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		struct topo_dev *d;
+
+		r = topo_resolve(t, args[i], &d);
+		if (r < 0)
+			return report_resolve_error(args[i], r);
+		r = rebind_add(b, d, op, target);
+		if (r < 0)
+			return r;
+		/* by address: it may have come in before as a group-mate */
+		item_find(b, d->addr)->requested = true;
+		if (only || d->iommu_group < 0)
+			continue;
+		/* a group is only usable as a whole */
+		for (size_t j = 0; j < t->n; j++) {
+			const struct topo_dev *m = &t->devs[j];
+
+			if (m == d || m->iommu_group != d->iommu_group ||
+			    !mate_taken(m, op, journal))
+				continue;
+			r = rebind_add(b, m, op, target);
+			if (r < 0)
+				return r;
+		}
+	}
+	if (only)
+		warn_only(b, t, op, target, journal);
+	return 0;
+}
+
 /* --- locking ------------------------------------------------------------- */
 
 /* The lock taken by rebind_lock_hold(), kept until exit; -1 if none. */
