@@ -411,6 +411,40 @@ void rebind_lock_close_inherited(void)
 
 /* --- sysfs writes -------------------------------------------------------- */
 
+/*
+ * Test hook, VFIOCTL_FAULT_KILL_AFTER_WRITES: SIGKILL ourselves once the batch
+ * has made N sysfs writes (0: the journal is written, nothing else yet), or,
+ * with "end", after the last write and the verification, before the journal
+ * is updated: the states a crash leaves for restore. The batch then moves one
+ * device at a time, so the Nth write is the same on every run.
+ */
+enum {
+	KILL_OFF = -1,
+	KILL_AT_END = -2
+};
+static long kill_after = KILL_OFF;
+static long writes_made;
+
+static long fault_kill_after(void)
+{
+	const char *s = getenv("VFIOCTL_FAULT_KILL_AFTER_WRITES");
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return KILL_OFF;
+	if (streq(s, "end"))
+		return KILL_AT_END;
+	v = strtol(s, &end, 10);
+	return *end || v < 0 ? KILL_OFF : v;
+}
+
+static void fault_kill_point(void)
+{
+	if (kill_after >= 0 && writes_made == kill_after)
+		raise(SIGKILL);
+}
+
 /* Write raw bytes: "\n" clears driver_override (an empty write never reaches the kernel). */
 static int write_attr(const char *host_path, const char *value)
 {
@@ -418,6 +452,11 @@ static int write_attr(const char *host_path, const char *value)
 
 	log_debug("write %s <- %s: %s", host_path, streq(value, "\n") ? "\\n" : value,
 		  r < 0 ? strerror(-r) : "ok");
+	if (kill_after >= 0) {
+		/* sequential under the hook (apply_all): no other thread counts */
+		writes_made++;
+		fault_kill_point();
+	}
 	return r;
 }
 
@@ -729,7 +768,7 @@ static void apply_all(struct rebind_batch *b, size_t total)
 	size_t started = 0;
 
 	w.progress = isatty(STDERR_FILENO) && total >= 16; /* small batches are instant */
-	if (stop_after >= 0 || nworkers <= 1) {
+	if (stop_after >= 0 || kill_after != KILL_OFF || nworkers <= 1) {
 		long n = 0;
 
 		for (size_t i = 0; i < b->n; i++) {
@@ -1108,6 +1147,8 @@ int rebind_run(struct rebind_batch *b)
 			todo++;
 	if (b->dry_run)
 		return 0;
+	kill_after = fault_kill_after();
+	writes_made = 0;
 
 	lock_fd = lock_take();
 	if (lock_fd < 0)
@@ -1160,6 +1201,7 @@ int rebind_run(struct rebind_batch *b)
 				    !vfio_node_present(it->iommu_group);
 	}
 	phase("checked under the lock, journal written");
+	fault_kill_point();
 	apply_all(b, todo);
 	phase("writes done");
 	udev_unfinished = wait_events(&ew, b, false);
@@ -1217,6 +1259,8 @@ int rebind_run(struct rebind_batch *b)
 				json_object_set_new(e, "state", json_string("moved"));
 		}
 	}
+	if (kill_after == KILL_AT_END)
+		raise(SIGKILL);
 	r = journal_save(journal);
 	if (r < 0)
 		log_warn("%s: %s", JOURNAL_PATH, strerror(-r));
