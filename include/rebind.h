@@ -53,6 +53,7 @@ struct rebind_item {
 	bool want_default; /* restore without a journal entry: the kernel's default match */
 	bool has_journal; /* an entry existed before this batch */
 	bool touched; /* at least one write was made */
+	bool probed; /* its last move wrote bind or drivers_probe: a bind event is due */
 	bool got_bind_event;
 	bool vfio_node_new; /* its /dev/vfio/N did not exist before the writes */
 	int vf_count; /* PF: VFs enabled (a driver change destroys them) */

@@ -482,7 +482,8 @@ static int read_state(const char *addr, char **driver, char **override)
  * Move one device to (driver, override). explicit_bind: bind through the
  * driver's own bind file (restoring an original driver that may not be the
  * default match); otherwise drivers_probe. default_match: clear the override
- * and let the kernel choose. Returns 0 or -errno with *why set.
+ * and let the kernel choose. Returns 0 or -errno with *why set; *probed says
+ * whether it wrote bind or drivers_probe (only then does a bind event follow).
  */
 /* A write failed: say so, unless the device itself is gone. */
 static int write_failed(const char *addr, int r, char **why, char *what)
@@ -500,12 +501,13 @@ static int write_failed(const char *addr, int r, char **why, char *what)
 
 static int move_device(const char *addr, const char *known_driver, const char *known_override,
 		       bool known, const char *driver, const char *override, bool explicit_bind,
-		       bool default_match, char **why)
+		       bool default_match, char **why, bool *probed)
 {
 	_cleanup_free_ char *cur_driver = NULL, *cur_override = NULL;
 	_cleanup_free_ char *ovr_path = xasprintf("/sys/bus/pci/devices/%s/driver_override", addr);
 	int r;
 
+	*probed = false;
 	if (known) {
 		/* read under the lock just before: no second read per device */
 		cur_driver = dup_or_null(known_driver);
@@ -542,6 +544,7 @@ static int move_device(const char *addr, const char *known_driver, const char *k
 	if (explicit_bind && driver) {
 		_cleanup_free_ char *bind = xasprintf("/sys/bus/pci/drivers/%s/bind", driver);
 
+		*probed = true;
 		r = write_attr(bind, addr);
 		if (r < 0)
 			return write_failed(addr, r, why,
@@ -549,6 +552,7 @@ static int move_device(const char *addr, const char *known_driver, const char *k
 		return 0;
 	}
 	/* drivers_probe reports success even when no driver binds: verified later */
+	*probed = true;
 	r = write_attr("/sys/bus/pci/drivers_probe", addr);
 	if (r < 0)
 		return write_failed(addr, r, why, xasprintf("drivers_probe: %s", strerror(-r)));
@@ -703,13 +707,13 @@ static void item_apply(struct rebind_item *it, bool rollback)
 
 	if (rollback)
 		r = move_device(it->addr, NULL, NULL, false, it->before_driver, it->before_override,
-				it->before_driver != NULL, false, &why);
+				it->before_driver != NULL, false, &why, &it->probed);
 	else
 		/* rebind_run() checked under the lock that the state is still "before" */
 		r = move_device(it->addr, it->before_driver, it->before_override, true,
 				it->want_driver, it->want_override,
 				it->op == REBIND_RESTORE && !it->want_default, it->want_default,
-				&why);
+				&why, &it->probed);
 	it->touched = true;
 	if (r < 0) {
 		it->error = r;
@@ -870,7 +874,8 @@ static void phase(const char *what)
 /* Expecting a bind event: the item should end up on a driver. */
 static bool expects_bind(const struct rebind_item *it, bool rollback)
 {
-	if (!it->touched || it->error)
+	/* an override-only change (a batch killed after that write) binds nothing */
+	if (!it->touched || it->error || !it->probed)
 		return false;
 	if (rollback)
 		return it->before_driver != NULL;
