@@ -18,7 +18,7 @@ _vfioctl_cmd_opts()
 	groups) echo "--explain --predict --acs-override= --json --help" ;;
 	check) echo "--group --json --help" ;;
 	bind) echo "--driver --only --dry-run --force --persist --no-udev-wait --json --help" ;;
-	unbind | restore) echo "--dry-run --force --json --help" ;;
+	unbind | restore) echo "--only --dry-run --force --json --help" ;;
 	sriov) echo "--json --help" ;;
 	sriov-show) echo "--json --help" ;;
 	sriov-set) echo "--vfs --bind --autoprobe --timeout --dry-run --force --persist --json --help" ;;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <jansson.h>
 
@@ -52,6 +53,7 @@ struct rebind_item {
 	bool want_default; /* restore without a journal entry: the kernel's default match */
 	bool has_journal; /* an entry existed before this batch */
 	bool touched; /* at least one write was made */
+	bool probed; /* its last move wrote bind or drivers_probe: a bind event is due */
 	bool got_bind_event;
 	bool vfio_node_new; /* its /dev/vfio/N did not exist before the writes */
 	int vf_count; /* PF: VFs enabled (a driver change destroys them) */
@@ -81,6 +83,22 @@ static inline void rebind_batch_freep(struct rebind_batch **b)
 /* Add one device (no group expansion here). Duplicates are merged. 0 or -errno. */
 int rebind_add(struct rebind_batch *b, const struct topo_dev *d, enum rebind_op op,
 	       const char *target);
+
+/*
+ * The scan a batch of DEVICE arguments needs: those devices and every member
+ * of their IOMMU groups (topo_scan_for()). 0 or -errno (said on stderr).
+ */
+int rebind_scan_for(struct topo **t, char *const *args, size_t n);
+
+/*
+ * The front end of bind, unbind and restore: resolve each DEVICE argument,
+ * add it (requested) and, since a group is only usable as a whole, the rest
+ * of its IOMMU group: every endpoint for bind and unbind, for restore those
+ * with journal entries (what vfioctl moved). only: just the named devices,
+ * with a warning for each group it leaves split. 0 or -errno (said on stderr).
+ */
+int rebind_add_named(struct rebind_batch *b, const struct topo *t, char *const *args, size_t n,
+		     enum rebind_op op, const char *target, bool only);
 
 /*
  * Safety checks on the live host: interfaces up with addresses/routes or

@@ -101,57 +101,15 @@ int cmd_bind(int argc, char *argv[])
 	r = rebind_require_root("bind", dry_run);
 	if (r < 0)
 		return r;
-	/* only the named devices and their groups: a batch never needs the whole bus */
-	r = topo_scan_for(&t, TOPO_SCAN_HEADER | TOPO_SCAN_BATCH | TOPO_SCAN_LINKS, argv + optind,
-			  (size_t)(argc - optind));
-	if (r < 0) {
-		log_error("/sys/bus/pci/devices: %s", strerror(-r));
+	r = rebind_scan_for(&t, argv + optind, (size_t)(argc - optind));
+	if (r < 0)
 		return r;
-	}
-
 	b = rebind_batch_new(dry_run, force);
 	b->no_udev_wait = no_udev_wait;
-	for (int i = optind; i < argc; i++) {
-		struct topo_dev *d;
-		char *others = NULL;
-
-		r = topo_resolve(t, argv[i], &d);
-		if (r < 0)
-			return report_resolve_error(argv[i], r);
-		r = rebind_add(b, d, REBIND_BIND, driver);
-		if (r < 0)
-			return r;
-		b->items[b->n - 1].requested = true;
-		if (d->iommu_group < 0)
-			continue;
-		for (size_t j = 0; j < t->n; j++) {
-			struct topo_dev *m = &t->devs[j];
-
-			if (m == d || m->iommu_group != d->iommu_group || topo_is_bridge(m))
-				continue;
-			if (!only) {
-				r = rebind_add(b, m, REBIND_BIND, driver);
-				if (r < 0)
-					return r;
-			} else if (!streq(m->driver, driver)) {
-				char *s = xasprintf("%s%s%s (%s)", others ? others : "",
-						    others ? ", " : "", m->addr,
-						    m->driver ? m->driver : "no driver");
-
-				free(others);
-				others = s;
-			}
-		}
-		if (others) {
-			strv_consume(
-				&b->warnings, &b->n_warnings,
-				xasprintf("--only: IOMMU group %d of %s is not viable for a VM "
-					  "while %s stay%s",
-					  d->iommu_group, d->addr, others,
-					  strchr(others, ',') ? "" : "s"));
-			free(others);
-		}
-	}
+	r = rebind_add_named(b, t, argv + optind, (size_t)(argc - optind), REBIND_BIND, driver,
+			     only);
+	if (r < 0)
+		return r;
 	if (persist) {
 		if (only) {
 			log_error("bind: --persist records whole groups ([device] entries): not "

@@ -13,14 +13,16 @@
 
 static void restore_help(FILE *f)
 {
-	fputs("Usage: vfioctl restore [--dry-run] [--force] [DEVICE...]\n"
+	fputs("Usage: vfioctl restore [--only] [--dry-run] [--force] [DEVICE...]\n"
 	      "\n"
-	      "Return each DEVICE to the driver it had before vfioctl moved it (from the\n"
-	      "journal in /run/vfioctl), or, for devices vfioctl did not move, to the\n"
-	      "kernel's default match. Without DEVICE: everything in the journal. Also\n"
-	      "completes or undoes a batch that was interrupted (killed, power loss of\n"
-	      "the process). Refuses devices in use (a VM holding the group) unless --force.\n"
+	      "Return each DEVICE, and the devices of its IOMMU group that vfioctl moved, to\n"
+	      "the driver they had before (from the journal in /run/vfioctl); a DEVICE that\n"
+	      "vfioctl did not move goes to the kernel's default match. Without DEVICE:\n"
+	      "everything in the journal. Also completes or undoes a batch that was\n"
+	      "interrupted (killed, power loss of the process). Refuses devices in use (a VM\n"
+	      "holding the group) unless --force.\n"
 	      "\n"
+	      "  -o, --only     restore only the named devices, not their group-mates\n"
 	      "  -n, --dry-run  print the plan, change nothing\n"
 	      "  -f, --force    go on despite devices in use\n"
 	      "  -j, --json     print JSON\n"
@@ -31,6 +33,7 @@ static void restore_help(FILE *f)
 int cmd_restore(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
+		{ "only", no_argument, NULL, 'o' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "force", no_argument, NULL, 'f' },
 		COMMON_LONGOPTS,
@@ -38,12 +41,15 @@ int cmd_restore(int argc, char *argv[])
 	};
 	_cleanup_topo_ struct topo *t = NULL;
 	_cleanup_rebind_batch_ struct rebind_batch *b = NULL;
-	bool dry_run = false, force = false;
+	bool only = false, dry_run = false, force = false;
 	char **journal = NULL;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "nf" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "onf" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
+		case 'o':
+			only = true;
+			break;
 		case 'n':
 			dry_run = true;
 			break;
@@ -60,50 +66,50 @@ int cmd_restore(int argc, char *argv[])
 			return usage_error(argc, argv);
 		}
 	}
+	if (only && optind >= argc) {
+		log_error("restore: --only needs a DEVICE");
+		restore_help(stderr);
+		return -E_USAGE;
+	}
 	r = rebind_require_root("restore", dry_run);
 	if (r < 0)
 		return r;
-	if (optind >= argc)
-		rebind_journal_devices(&journal);
-	/* as bind: only the devices named (or journaled) and their groups */
-	r = topo_scan_for(&t, TOPO_SCAN_HEADER | TOPO_SCAN_BATCH | TOPO_SCAN_LINKS,
-			  optind < argc ? argv + optind : journal,
-			  optind < argc ? (size_t)(argc - optind) : strv_length(journal));
+	if (optind < argc) {
+		r = rebind_scan_for(&t, argv + optind, (size_t)(argc - optind));
+		if (r < 0)
+			return r;
+		b = rebind_batch_new(dry_run, force);
+		r = rebind_add_named(b, t, argv + optind, (size_t)(argc - optind), REBIND_RESTORE,
+				     NULL, only);
+		if (r < 0)
+			return r;
+		return rebind_execute(b, t, "restore");
+	}
+
+	/* everything in the journal */
+	rebind_journal_devices(&journal);
+	r = rebind_scan_for(&t, journal, strv_length(journal));
 	if (r < 0) {
 		strv_free(journal);
-		log_error("/sys/bus/pci/devices: %s", strerror(-r));
 		return r;
 	}
 	b = rebind_batch_new(dry_run, force);
-	if (optind >= argc) {
-		for (char **a = journal; a && *a; a++) {
-			struct topo_dev *d = topo_find(t, *a);
+	for (char **a = journal; a && *a; a++) {
+		struct topo_dev *d = topo_find(t, *a);
 
-			if (!d) {
-				log_warn("%s: in the journal but not on the bus; dropped when it "
-					 "comes back",
-					 *a);
-				continue;
-			}
-			r = rebind_add(b, d, REBIND_RESTORE, NULL);
-			if (r < 0)
-				break;
-			b->items[b->n - 1].requested = true;
+		if (!d) {
+			log_warn("%s: in the journal but not on the bus; dropped when it "
+				 "comes back",
+				 *a);
+			continue;
 		}
-		strv_free(journal);
-		if (r < 0)
-			return r;
-	}
-	for (int i = optind; i < argc; i++) {
-		struct topo_dev *d;
-
-		r = topo_resolve(t, argv[i], &d);
-		if (r < 0)
-			return report_resolve_error(argv[i], r);
 		r = rebind_add(b, d, REBIND_RESTORE, NULL);
 		if (r < 0)
-			return r;
+			break;
 		b->items[b->n - 1].requested = true;
 	}
+	strv_free(journal);
+	if (r < 0)
+		return r;
 	return rebind_execute(b, t, "restore");
 }

@@ -12,12 +12,14 @@
 
 static void unbind_help(FILE *f)
 {
-	fputs("Usage: vfioctl unbind [--dry-run] [--force] DEVICE...\n"
+	fputs("Usage: vfioctl unbind [--only] [--dry-run] [--force] DEVICE...\n"
 	      "\n"
-	      "Detach each DEVICE from its driver and leave it without one (driver_override\n"
-	      "\"none\" keeps the kernel from probing it again). Refuses devices in use unless\n"
-	      "--force. 'vfioctl restore' gives the original driver back.\n"
+	      "Detach every endpoint of each DEVICE's IOMMU group from its driver and leave\n"
+	      "it without one (driver_override \"none\" keeps the kernel from probing it\n"
+	      "again), in one batch as bind does. Bridges are never touched. Refuses devices\n"
+	      "in use unless --force. 'vfioctl restore' gives the original drivers back.\n"
 	      "\n"
+	      "  -o, --only     unbind only the named devices, not their whole groups\n"
 	      "  -n, --dry-run  print the plan, change nothing\n"
 	      "  -f, --force    go on despite devices in use\n"
 	      "  -j, --json     print JSON\n"
@@ -28,6 +30,7 @@ static void unbind_help(FILE *f)
 int cmd_unbind(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
+		{ "only", no_argument, NULL, 'o' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "force", no_argument, NULL, 'f' },
 		COMMON_LONGOPTS,
@@ -35,11 +38,14 @@ int cmd_unbind(int argc, char *argv[])
 	};
 	_cleanup_topo_ struct topo *t = NULL;
 	_cleanup_rebind_batch_ struct rebind_batch *b = NULL;
-	bool dry_run = false, force = false;
+	bool only = false, dry_run = false, force = false;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "nf" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "onf" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
+		case 'o':
+			only = true;
+			break;
 		case 'n':
 			dry_run = true;
 			break;
@@ -64,20 +70,13 @@ int cmd_unbind(int argc, char *argv[])
 	r = rebind_require_root("unbind", dry_run);
 	if (r < 0)
 		return r;
-	r = topo_scan_reported(&t, TOPO_SCAN_CONFIG | TOPO_SCAN_LINKS);
+	r = rebind_scan_for(&t, argv + optind, (size_t)(argc - optind));
 	if (r < 0)
 		return r;
 	b = rebind_batch_new(dry_run, force);
-	for (int i = optind; i < argc; i++) {
-		struct topo_dev *d;
-
-		r = topo_resolve(t, argv[i], &d);
-		if (r < 0)
-			return report_resolve_error(argv[i], r);
-		r = rebind_add(b, d, REBIND_UNBIND, NULL);
-		if (r < 0)
-			return r;
-		b->items[b->n - 1].requested = true;
-	}
+	r = rebind_add_named(b, t, argv + optind, (size_t)(argc - optind), REBIND_UNBIND, NULL,
+			     only);
+	if (r < 0)
+		return r;
 	return rebind_execute(b, t, "unbind");
 }

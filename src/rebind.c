@@ -217,6 +217,133 @@ int rebind_journal_devices(char ***addrs)
 	return 0;
 }
 
+/* --- the front end of bind, unbind, restore ------------------------------ */
+
+int rebind_scan_for(struct topo **t, char *const *args, size_t n)
+{
+	/* only the named devices and their groups: a batch never needs the whole bus */
+	int r = topo_scan_for(t, TOPO_SCAN_HEADER | TOPO_SCAN_BATCH | TOPO_SCAN_LINKS, args, n);
+
+	if (r < 0)
+		log_error("/sys/bus/pci/devices: %s", strerror(-r));
+	return r;
+}
+
+static struct rebind_item *item_find(struct rebind_batch *b, const char *addr)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (streq(b->items[i].addr, addr))
+			return &b->items[i];
+	return NULL;
+}
+
+/* A group-mate that the command takes along (journal: for restore, NULL otherwise). */
+static bool mate_taken(const struct topo_dev *m, enum rebind_op op, json_t *journal)
+{
+	if (topo_is_bridge(m))
+		return false;
+	/* restore: only what vfioctl moved; the others never left their driver */
+	return op != REBIND_RESTORE ||
+	       json_object_get(json_object_get(journal, "devices"), m->addr);
+}
+
+/* A taken mate that --only left out keeps the group from a VM (bind, unbind) or moved (restore). */
+static bool mate_split(const struct topo_dev *m, enum rebind_op op, const char *target,
+		       json_t *journal)
+{
+	json_t *entry;
+
+	switch (op) {
+	case REBIND_BIND:
+		return !streq(m->driver, target);
+	case REBIND_UNBIND:
+		/* the kernel lets a group with driverless and vfio-pci devices into a VM */
+		return m->driver && !streq(m->driver, "vfio-pci");
+	case REBIND_RESTORE:
+		break;
+	}
+	/* not yet back where the journal says it was (a killed batch may not have moved it) */
+	entry = json_object_get(json_object_get(journal, "devices"), m->addr);
+	return !str_eq_null(m->driver, json_string_value(json_object_get(entry, "driver"))) ||
+	       !str_eq_null(m->driver_override,
+			    json_string_value(json_object_get(entry, "override")));
+}
+
+/* --only: one warning per group of the named devices that the batch leaves split. */
+static void warn_only(struct rebind_batch *b, const struct topo *t, enum rebind_op op,
+		      const char *target, json_t *journal)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		const struct rebind_item *it = &b->items[i];
+		_cleanup_free_ char *others = NULL;
+		bool seen = false;
+
+		if (!it->requested || it->iommu_group < 0)
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = b->items[j].requested && b->items[j].iommu_group == it->iommu_group;
+		if (seen)
+			continue;
+		for (size_t j = 0; j < t->n; j++) {
+			const struct topo_dev *m = &t->devs[j];
+			char *s;
+
+			if (m->iommu_group != it->iommu_group || !mate_taken(m, op, journal) ||
+			    item_find(b, m->addr) || !mate_split(m, op, target, journal))
+				continue;
+			s = xasprintf("%s%s%s (%s)", others ? others : "", others ? ", " : "",
+				      m->addr, m->driver ? m->driver : "no driver");
+			free(others);
+			others = s;
+		}
+		if (!others)
+			continue;
+		strv_consume(&b->warnings, &b->n_warnings,
+			     xasprintf("--only: IOMMU group %d of %s is not viable for a VM%s %s "
+				       "stay%s%s",
+				       it->iommu_group, it->addr,
+				       op == REBIND_RESTORE ? ", and" : " while", others,
+				       strchr(others, ',') ? "" : "s",
+				       op == REBIND_RESTORE ? " moved" : ""));
+	}
+}
+
+int rebind_add_named(struct rebind_batch *b, const struct topo *t, char *const *args, size_t n,
+		     enum rebind_op op, const char *target, bool only)
+{
+	_cleanup_json_ json_t *journal = op == REBIND_RESTORE ? journal_load() : NULL;
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		struct topo_dev *d;
+
+		r = topo_resolve(t, args[i], &d);
+		if (r < 0)
+			return report_resolve_error(args[i], r);
+		r = rebind_add(b, d, op, target);
+		if (r < 0)
+			return r;
+		/* by address: it may have come in before as a group-mate */
+		item_find(b, d->addr)->requested = true;
+		if (only || d->iommu_group < 0)
+			continue;
+		/* a group is only usable as a whole */
+		for (size_t j = 0; j < t->n; j++) {
+			const struct topo_dev *m = &t->devs[j];
+
+			if (m == d || m->iommu_group != d->iommu_group ||
+			    !mate_taken(m, op, journal))
+				continue;
+			r = rebind_add(b, m, op, target);
+			if (r < 0)
+				return r;
+		}
+	}
+	if (only)
+		warn_only(b, t, op, target, journal);
+	return 0;
+}
+
 /* --- locking ------------------------------------------------------------- */
 
 /* The lock taken by rebind_lock_hold(), kept until exit; -1 if none. */
@@ -284,6 +411,40 @@ void rebind_lock_close_inherited(void)
 
 /* --- sysfs writes -------------------------------------------------------- */
 
+/*
+ * Test hook, VFIOCTL_FAULT_KILL_AFTER_WRITES: SIGKILL ourselves once the batch
+ * has made N sysfs writes (0: the journal is written, nothing else yet), or,
+ * with "end", after the last write and the verification, before the journal
+ * is updated: the states a crash leaves for restore. The batch then moves one
+ * device at a time, so the Nth write is the same on every run.
+ */
+enum {
+	KILL_OFF = -1,
+	KILL_AT_END = -2
+};
+static long kill_after = KILL_OFF;
+static long writes_made;
+
+static long fault_kill_after(void)
+{
+	const char *s = getenv("VFIOCTL_FAULT_KILL_AFTER_WRITES");
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return KILL_OFF;
+	if (streq(s, "end"))
+		return KILL_AT_END;
+	v = strtol(s, &end, 10);
+	return *end || v < 0 ? KILL_OFF : v;
+}
+
+static void fault_kill_point(void)
+{
+	if (kill_after >= 0 && writes_made == kill_after)
+		raise(SIGKILL);
+}
+
 /* Write raw bytes: "\n" clears driver_override (an empty write never reaches the kernel). */
 static int write_attr(const char *host_path, const char *value)
 {
@@ -291,6 +452,11 @@ static int write_attr(const char *host_path, const char *value)
 
 	log_debug("write %s <- %s: %s", host_path, streq(value, "\n") ? "\\n" : value,
 		  r < 0 ? strerror(-r) : "ok");
+	if (kill_after >= 0) {
+		/* sequential under the hook (apply_all): no other thread counts */
+		writes_made++;
+		fault_kill_point();
+	}
 	return r;
 }
 
@@ -316,7 +482,8 @@ static int read_state(const char *addr, char **driver, char **override)
  * Move one device to (driver, override). explicit_bind: bind through the
  * driver's own bind file (restoring an original driver that may not be the
  * default match); otherwise drivers_probe. default_match: clear the override
- * and let the kernel choose. Returns 0 or -errno with *why set.
+ * and let the kernel choose. Returns 0 or -errno with *why set; *probed says
+ * whether it wrote bind or drivers_probe (only then does a bind event follow).
  */
 /* A write failed: say so, unless the device itself is gone. */
 static int write_failed(const char *addr, int r, char **why, char *what)
@@ -334,12 +501,13 @@ static int write_failed(const char *addr, int r, char **why, char *what)
 
 static int move_device(const char *addr, const char *known_driver, const char *known_override,
 		       bool known, const char *driver, const char *override, bool explicit_bind,
-		       bool default_match, char **why)
+		       bool default_match, char **why, bool *probed)
 {
 	_cleanup_free_ char *cur_driver = NULL, *cur_override = NULL;
 	_cleanup_free_ char *ovr_path = xasprintf("/sys/bus/pci/devices/%s/driver_override", addr);
 	int r;
 
+	*probed = false;
 	if (known) {
 		/* read under the lock just before: no second read per device */
 		cur_driver = dup_or_null(known_driver);
@@ -376,6 +544,7 @@ static int move_device(const char *addr, const char *known_driver, const char *k
 	if (explicit_bind && driver) {
 		_cleanup_free_ char *bind = xasprintf("/sys/bus/pci/drivers/%s/bind", driver);
 
+		*probed = true;
 		r = write_attr(bind, addr);
 		if (r < 0)
 			return write_failed(addr, r, why,
@@ -383,6 +552,7 @@ static int move_device(const char *addr, const char *known_driver, const char *k
 		return 0;
 	}
 	/* drivers_probe reports success even when no driver binds: verified later */
+	*probed = true;
 	r = write_attr("/sys/bus/pci/drivers_probe", addr);
 	if (r < 0)
 		return write_failed(addr, r, why, xasprintf("drivers_probe: %s", strerror(-r)));
@@ -537,13 +707,13 @@ static void item_apply(struct rebind_item *it, bool rollback)
 
 	if (rollback)
 		r = move_device(it->addr, NULL, NULL, false, it->before_driver, it->before_override,
-				it->before_driver != NULL, false, &why);
+				it->before_driver != NULL, false, &why, &it->probed);
 	else
 		/* rebind_run() checked under the lock that the state is still "before" */
 		r = move_device(it->addr, it->before_driver, it->before_override, true,
 				it->want_driver, it->want_override,
 				it->op == REBIND_RESTORE && !it->want_default, it->want_default,
-				&why);
+				&why, &it->probed);
 	it->touched = true;
 	if (r < 0) {
 		it->error = r;
@@ -602,7 +772,7 @@ static void apply_all(struct rebind_batch *b, size_t total)
 	size_t started = 0;
 
 	w.progress = isatty(STDERR_FILENO) && total >= 16; /* small batches are instant */
-	if (stop_after >= 0 || nworkers <= 1) {
+	if (stop_after >= 0 || kill_after != KILL_OFF || nworkers <= 1) {
 		long n = 0;
 
 		for (size_t i = 0; i < b->n; i++) {
@@ -704,7 +874,8 @@ static void phase(const char *what)
 /* Expecting a bind event: the item should end up on a driver. */
 static bool expects_bind(const struct rebind_item *it, bool rollback)
 {
-	if (!it->touched || it->error)
+	/* an override-only change (a batch killed after that write) binds nothing */
+	if (!it->touched || it->error || !it->probed)
 		return false;
 	if (rollback)
 		return it->before_driver != NULL;
@@ -981,6 +1152,8 @@ int rebind_run(struct rebind_batch *b)
 			todo++;
 	if (b->dry_run)
 		return 0;
+	kill_after = fault_kill_after();
+	writes_made = 0;
 
 	lock_fd = lock_take();
 	if (lock_fd < 0)
@@ -1033,6 +1206,7 @@ int rebind_run(struct rebind_batch *b)
 				    !vfio_node_present(it->iommu_group);
 	}
 	phase("checked under the lock, journal written");
+	fault_kill_point();
 	apply_all(b, todo);
 	phase("writes done");
 	udev_unfinished = wait_events(&ew, b, false);
@@ -1090,6 +1264,8 @@ int rebind_run(struct rebind_batch *b)
 				json_object_set_new(e, "state", json_string("moved"));
 		}
 	}
+	if (kill_after == KILL_AT_END)
+		raise(SIGKILL);
 	r = journal_save(journal);
 	if (r < 0)
 		log_warn("%s: %s", JOURNAL_PATH, strerror(-r));

@@ -36,13 +36,75 @@ setup() {
 	run --separate-stderr vf --json bind --dry-run "$NIC" "$AUDIO" "$NIC"
 	assert_success
 	assert_equal "$(jq '.devices | length' <<<"$output")" 2
+	# named after it came in as a group-mate: still requested
+	lone=$(vf --json list | jq -r --arg n "$NIC" '[.devices[] | select(.device == "10d3" and .address != $n)][0].address')
+	run --separate-stderr vf --json bind --dry-run "$NIC" "$lone" "$AUDIO"
+	assert_success
+	assert_equal "$(jq -r '[.devices[] | .address + ":" + (.requested|tostring)] | join(" ")' <<<"$output")" \
+		"$NIC:true $AUDIO:true $lone:true"
 }
 
-@test "switch: unbind --dry-run plans driverless with override none" {
+@test "switch: unbind --dry-run plans the whole group driverless with override none" {
 	run --separate-stderr vf --json unbind --dry-run "$NIC"
 	assert_success
 	assert_equal "$(jq -c '.devices[0].after' <<<"$output")" '{"driver":null,"override":"none"}'
 	assert_equal "$(jq -r .operation <<<"$output")" unbind
+	assert_equal "$(jq -r '[.devices[] | .address + ":" + .status + ":" + (.requested|tostring) + ":" + .after.override] | join(" ")' <<<"$output")" \
+		"$NIC:planned:true:none $AUDIO:planned:false:none"
+}
+
+@test "switch: unbind --only plans one function and warns that the group is not viable" {
+	run --separate-stderr vf --json unbind --dry-run --only "$NIC"
+	assert_success
+	assert_equal "$(jq -r '[.devices[].address] | join(" ")' <<<"$output")" "$NIC"
+	[[ $stderr == *"not viable for a VM while $AUDIO (snd_hda_intel) stays"* ]]
+}
+
+# A private copy of the snapshot as bind leaves it: NIC and AUDIO on vfio-pci
+# with the override, their original drivers in the journal, and LONE too
+# (another group).
+moved_copy() {
+	local a
+	root=$BATS_TEST_TMPDIR/root
+	cp -a "$SYSROOT" "$root"
+	mkdir -p "$root/sys/bus/pci/drivers/vfio-pci" "$root/run/vfioctl"
+	for a in "$NIC" "$AUDIO" "$LONE"; do
+		a=$(cd -P "$root/sys/bus/pci/devices/$a" && pwd)
+		ln -sfn ../../../../bus/pci/drivers/vfio-pci "$a/driver"
+		echo vfio-pci >"$a/driver_override"
+	done
+	printf '{"version":1,"devices":{%s}}\n' "$(printf '"%s":{"driver":"%s","override":null,"to":"vfio-pci"},' \
+		"$NIC" e1000e "$AUDIO" snd_hda_intel "$LONE" e1000e | sed 's/,$//')" >"$root/run/vfioctl/journal.json"
+}
+
+@test "switch: restore DEVICE plans the group-mates vfioctl moved, not other groups (text)" {
+	LONE=$(vf --json list | jq -r --arg n "$NIC" '[.devices[] | select(.device == "10d3" and .address != $n)][0].address')
+	moved_copy
+	run --separate-stderr "$VFIOCTL" --sysroot "$root" restore --dry-run "$NIC"
+	assert_success
+	assert_golden switch/restore-dry-run.txt
+	run --separate-stderr "$VFIOCTL" --sysroot "$root" --json restore --dry-run "$AUDIO"
+	assert_success
+	assert_equal "$(jq -r '[.devices[] | .address + ":" + (.requested|tostring) + ":" + .before.driver + ">" + .after.driver] | join(" ")' <<<"$output")" \
+		"$AUDIO:true:vfio-pci>snd_hda_intel $NIC:false:vfio-pci>e1000e"
+}
+
+@test "switch: restore --only plans the named function and warns that its group-mate stays moved" {
+	LONE=$(vf --json list | jq -r --arg n "$NIC" '[.devices[] | select(.device == "10d3" and .address != $n)][0].address')
+	moved_copy
+	run --separate-stderr "$VFIOCTL" --sysroot "$root" --json restore --dry-run --only "$NIC"
+	assert_success
+	assert_equal "$(jq -r '[.devices[] | .address + ":" + .after.driver] | join(" ")' <<<"$output")" "$NIC:e1000e"
+	[[ $stderr == *"not viable for a VM, and $AUDIO (vfio-pci) stays moved"* ]]
+	# without a DEVICE there is nothing to restrict
+	run "$VFIOCTL" --sysroot "$root" restore --dry-run --only
+	assert_failure 2
+}
+
+@test "switch: a device that vfioctl did not move leaves its group-mates alone" {
+	run --separate-stderr vf --json restore --dry-run "$NIC"
+	assert_success
+	assert_equal "$(jq -r '[.devices[] | .address + ":" + .status] | join(" ")' <<<"$output")" "$NIC:unchanged"
 }
 
 @test "restore --dry-run with an empty journal: nothing to do" {

@@ -66,11 +66,34 @@ wait_stopped() {
 	run vfioctl check "$NIC"
 	assert_success
 	jq -e --arg a "$NIC" '.devices[$a].to == "vfio-pci"' /run/vfioctl/journal.json
-	run vfioctl restore
+	# restore DEVICE undoes bind DEVICE: the plan names the group-mate too
+	run --separate-stderr vfioctl --json restore "$NIC"
 	assert_success
+	assert_equal "$(jq -r '[.devices[] | .address + ":" + (.requested|tostring) + ":" + .status] | join(" ")' <<<"$output")" \
+		"$NIC:true:done $AUDIO:false:done"
 	assert_equal "$(drv "$NIC") $(drv "$AUDIO")" "e1000e snd_hda_intel"
 	assert_equal "$(ovr "$NIC") $(ovr "$AUDIO")" "(null) (null)"
 	assert_equal "$(jq -c .devices /run/vfioctl/journal.json)" "{}"
+}
+
+@test "restore --only gives back just the named function and warns that its group-mate stays moved" {
+	run vfioctl bind "$NIC"
+	assert_success
+	run vfioctl restore --only "$AUDIO"
+	assert_success
+	assert_output --partial "$NIC (vfio-pci) stays moved"
+	assert_equal "$(drv "$NIC") $(drv "$AUDIO")" "vfio-pci snd_hda_intel"
+	assert_equal "$(jq -r '.devices | keys | join(" ")' /run/vfioctl/journal.json)" "$NIC"
+}
+
+@test "unbind DEVICE leaves its whole group driverless; restore DEVICE gives both drivers back" {
+	run vfioctl unbind "$NIC"
+	assert_success
+	assert_equal "$(drv "$NIC") $(ovr "$NIC") $(drv "$AUDIO") $(ovr "$AUDIO")" "none none none none"
+	run vfioctl restore "$NIC"
+	assert_success
+	assert_equal "$(drv "$NIC") $(ovr "$NIC") $(drv "$AUDIO") $(ovr "$AUDIO")" \
+		"e1000e (null) snd_hda_intel (null)"
 }
 
 @test "bind returns after udev's rules for the new /dev/vfio/N ran (a slow rule sets its mode)" {
@@ -194,6 +217,42 @@ wait_stopped() {
 	assert_success
 	assert_equal "$(drv "$NIC") $(drv "$AUDIO")" "e1000e snd_hda_intel"
 	assert_equal "$(ovr "$NIC") $(ovr "$AUDIO")" "(null) (null)"
+}
+
+# A two-group bind (the lone NIC behind the second downstream port, then the
+# multifunction endpoint: three devices, three writes each: override, unbind,
+# drivers_probe) SIGKILLed at POINT (VFIOCTL_FAULT_KILL_AFTER_WRITES); STATE:
+# driver and override of the three when it died. A bare restore must give
+# every device its driver from before.
+bind_killed_at() { # POINT STATE
+	local second
+	second=$(pci_by_id 8086 10d3 "$NIC" "$LONE")
+	run -137 env VFIOCTL_FAULT_KILL_AFTER_WRITES="$1" "$VFIOCTL" bind "$second" "$NIC"
+	assert_equal "$(drv "$second") $(ovr "$second") $(drv "$NIC") $(ovr "$NIC") $(drv "$AUDIO") $(ovr "$AUDIO")" "$2"
+	# the journal was written before the first write
+	assert_equal "$(jq -r '.devices | keys | join(" ")' /run/vfioctl/journal.json)" "$second $NIC $AUDIO"
+	run vfioctl restore
+	assert_success
+	assert_equal "$(drv "$second") $(ovr "$second") $(drv "$NIC") $(ovr "$NIC") $(drv "$AUDIO") $(ovr "$AUDIO")" \
+		"e1000e (null) e1000e (null) snd_hda_intel (null)"
+	assert_equal "$(jq -c .devices /run/vfioctl/journal.json)" "{}"
+}
+
+@test "fault: two-group bind SIGKILLed before its first write; restore returns every device" {
+	bind_killed_at 0 "e1000e (null) e1000e (null) snd_hda_intel (null)"
+}
+
+@test "fault: two-group bind SIGKILLed after the override of the second group's first device" {
+	# the override changed, the driver not: restore must not wait for a bind event
+	bind_killed_at 4 "vfio-pci vfio-pci e1000e vfio-pci snd_hda_intel (null)"
+}
+
+@test "fault: two-group bind SIGKILLed with the second group's first device unbound" {
+	bind_killed_at 5 "vfio-pci vfio-pci none vfio-pci snd_hda_intel (null)"
+}
+
+@test "fault: two-group bind SIGKILLed after its last write, before the journal is updated" {
+	bind_killed_at end "vfio-pci vfio-pci vfio-pci vfio-pci vfio-pci vfio-pci"
 }
 
 @test "fault: a device removed in the middle of a batch; the rest is rolled back, exact report" {

@@ -15,14 +15,14 @@ truth() {
 	"$REPO/tests/vm/truth.sh"
 }
 
-# First PCI device whose vendor:device matches, other than EXCEPT, e.g.
+# First PCI device whose vendor:device matches, other than the EXCEPTs, e.g.
 # pci_by_id 8086 10c9. Builtins only: setup() calls it per test, and a fork
 # costs ~20 ms under TCG.
-pci_by_id() { # VENDOR DEVICE [EXCEPT]
+pci_by_id() { # VENDOR DEVICE [EXCEPT...]
 	local d v i
 	for d in /sys/bus/pci/devices/*; do
 		read -r v <"$d/vendor" && read -r i <"$d/device" || continue
-		if [ "$v" = "0x$1" ] && [ "$i" = "0x$2" ] && [ "${d##*/}" != "${3:-}" ]; then
+		if [ "$v" = "0x$1" ] && [ "$i" = "0x$2" ] && [[ " ${*:3} " != *" ${d##*/} "* ]]; then
 			echo "${d##*/}"
 			return 0
 		fi
