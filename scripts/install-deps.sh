@@ -4,8 +4,10 @@
 # Usage: scripts/install-deps.sh [--vm] [--bench] [--help]
 #   (no option)  build + unit/bats test dependencies only
 #   --vm         additionally: qemu-system-x86 >= 8 (bookworm-backports)
-#                and the Debian stock kernel (downloaded + unpacked, not
-#                installed) used by tests/vm/run.sh.
+#                and the Debian stock kernels (downloaded + unpacked, not
+#                installed) used by tests/vm/run.sh: bookworm's 6.1
+#                ($VFIOCTL_VM_CACHE/current) and bookworm-backports' 6.12
+#                ($VFIOCTL_VM_CACHE/backports).
 #   --bench      --vm plus the tools `make bench` compares against:
 #                driverctl and dpdk (dpdk-devbind.py); lspci is in pciutils.
 #
@@ -124,23 +126,26 @@ debian_mirror() {
 	echo "$uri"
 }
 
-QM=$(qemu_major || true)
-if [ -n "$QM" ] && [ "$QM" -ge 8 ]; then
-	log "qemu-system-x86 $QM.x already installed"
-else
-	BP=/etc/apt/sources.list.d/vfioctl-backports.sources
-	if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-		MIRROR=$(debian_mirror)
-		log "adding bookworm-backports ($MIRROR) as $BP"
-		cat >"$BP" <<EOS
+# qemu >= 8 and the 6.12 guest kernel come from bookworm-backports
+BP=/etc/apt/sources.list.d/vfioctl-backports.sources
+if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+	MIRROR=$(debian_mirror)
+	log "adding bookworm-backports ($MIRROR) as $BP"
+	cat >"$BP" <<EOS
 Types: deb
 URIs: $MIRROR
 Suites: bookworm-backports
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOS
-		UPDATED=0
-	fi
+	UPDATED=0
+	apt_update
+fi
+
+QM=$(qemu_major || true)
+if [ -n "$QM" ] && [ "$QM" -ge 8 ]; then
+	log "qemu-system-x86 $QM.x already installed"
+else
 	apt_update
 	log "installing qemu-system-x86 from bookworm-backports"
 	apt-get install -y -qq --no-install-recommends -t bookworm-backports \
@@ -149,50 +154,59 @@ EOS
 	[ -n "$QM" ] && [ "$QM" -ge 8 ] || die "qemu-system-x86_64 >= 8 not available"
 fi
 
-# ------------------------------------------------------------ guest kernel
-# Resolve linux-image-amd64 (the bookworm candidate, not backports) to the
-# real linux-image-<ver>-amd64 package, download and unpack it into
-# $CACHE/<pkg>_<version>/ and point $CACHE/current at it.
+# ------------------------------------------------------------ guest kernels
+# Resolve linux-image-amd64 of a suite (bookworm's candidate, or
+# bookworm-backports') to the real linux-image-<ver>-amd64 package, download
+# and unpack it into $CACHE/<pkg>_<version>/ and point $CACHE/NAME at it
+# (NAME.release: its uname -r). Never installed on the host.
 mkdir -p "$CACHE"
-resolve_kernel_pkg() {
-	apt-cache depends linux-image-amd64 2>/dev/null |
+resolve_kernel_pkg() { # [-t SUITE]
+	apt-cache depends "$@" linux-image-amd64 2>/dev/null |
 		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n1
 }
-KPKG=$(resolve_kernel_pkg)
-if [ -z "$KPKG" ]; then
-	apt_update
-	KPKG=$(resolve_kernel_pkg)
-fi
-[ -n "$KPKG" ] || die "cannot resolve linux-image-amd64"
-KVER=$(apt-cache policy "$KPKG" | sed -n 's/^ *Candidate: //p')
-TREE="$CACHE/${KPKG}_$KVER"
-if [ -f "$TREE/.unpacked" ]; then
-	log "kernel $KPKG $KVER already unpacked in $TREE"
-else
-	log "downloading $KPKG $KVER into $CACHE"
-	rm -rf "$TREE" "$CACHE/download"
-	# download as the unprivileged _apt user where possible (no sandbox warning)
-	mkdir -p "$CACHE/download"
-	chown _apt "$CACHE/download" 2>/dev/null || true
-	(cd "$CACHE/download" && apt-get download -qq "$KPKG=$KVER") || {
+fetch_kernel() { # NAME [-t SUITE]
+	name=$1
+	shift
+	KPKG=$(resolve_kernel_pkg "$@")
+	if [ -z "$KPKG" ]; then
 		apt_update
-		(cd "$CACHE/download" && apt-get download -qq "$KPKG=$KVER")
-	}
-	DEB=$(ls "$CACHE/download/${KPKG}_"*.deb | head -n1)
-	log "unpacking $(basename "$DEB")"
-	mkdir -p "$TREE"
-	dpkg-deb -x "$DEB" "$TREE"
-	rm -rf "$CACHE/download"
-	# the package's postinst would run depmod; do it for the unpacked tree
-	for r in "$TREE"/lib/modules/*; do
-		depmod -b "$TREE" "$(basename "$r")"
-	done
-	touch "$TREE/.unpacked"
-fi
-UNAME=$(ls "$TREE/lib/modules" | head -n1)
-[ -s "$TREE/lib/modules/$UNAME/modules.dep" ] || depmod -b "$TREE" "$UNAME"
-ln -sfn "$(basename "$TREE")" "$CACHE/current"
-echo "$UNAME" >"$CACHE/current.release"
-log "guest kernel: $CACHE/current/boot/vmlinuz-$UNAME"
-log "guest modules: $CACHE/current/lib/modules/$UNAME"
+		KPKG=$(resolve_kernel_pkg "$@")
+	fi
+	[ -n "$KPKG" ] || die "cannot resolve linux-image-amd64 $*"
+	KVER=$(apt-cache show "$KPKG" 2>/dev/null | sed -n 's/^Version: //p' | head -n1)
+	[ -n "$KVER" ] || die "no version of $KPKG"
+	TREE="$CACHE/${KPKG}_$KVER"
+	if [ -f "$TREE/.unpacked" ]; then
+		log "kernel $KPKG $KVER already unpacked in $TREE"
+	else
+		log "downloading $KPKG $KVER into $CACHE"
+		rm -rf "$TREE" "$CACHE/download"
+		# download as the unprivileged _apt user where possible (no sandbox warning)
+		mkdir -p "$CACHE/download"
+		chown _apt "$CACHE/download" 2>/dev/null || true
+		(cd "$CACHE/download" && apt-get download -qq "$KPKG=$KVER") || {
+			apt_update
+			(cd "$CACHE/download" && apt-get download -qq "$KPKG=$KVER")
+		}
+		DEB=$(ls "$CACHE/download/${KPKG}_"*.deb | head -n1)
+		log "unpacking $(basename "$DEB")"
+		mkdir -p "$TREE"
+		dpkg-deb -x "$DEB" "$TREE"
+		rm -rf "$CACHE/download"
+		# the package's postinst would run depmod; do it for the unpacked tree
+		for r in "$TREE"/lib/modules/*; do
+			depmod -b "$TREE" "$(basename "$r")"
+		done
+		touch "$TREE/.unpacked"
+	fi
+	UNAME=$(ls "$TREE/lib/modules" | head -n1)
+	[ -s "$TREE/lib/modules/$UNAME/modules.dep" ] || depmod -b "$TREE" "$UNAME"
+	ln -sfn "$(basename "$TREE")" "$CACHE/$name"
+	echo "$UNAME" >"$CACHE/$name.release"
+	log "guest kernel $name: $CACHE/$name/boot/vmlinuz-$UNAME"
+}
+# bookworm's 6.1 (the candidate: bookworm or bookworm-security) ...
+fetch_kernel current
+# ... and bookworm-backports' (6.12 today): iommufd and the VFIO device cdev
+fetch_kernel backports -t bookworm-backports
 log "done"
