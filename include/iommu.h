@@ -24,7 +24,7 @@ struct doctor_check {
 	char *hint; /* NULL: nothing to do */
 };
 
-#define DOCTOR_MAX_CHECKS 16
+#define DOCTOR_MAX_CHECKS 24
 struct doctor_report {
 	struct doctor_check checks[DOCTOR_MAX_CHECKS];
 	size_t n;
@@ -119,6 +119,9 @@ struct iommu_facts {
 	const char *allow_unsafe_src; /* "module parameter", "modprobe.d", "kernel command line" */
 	char *noiommu_param; /* vfio enable_unsafe_noiommu_mode */
 	bool dev_vfio, dev_noiommu; /* /dev/vfio/vfio, /dev/vfio/noiommu-N */
+	bool dev_iommu; /* /dev/iommu: iommufd's device */
+	int vfio_cdev; /* the VFIO device cdev (/dev/vfio/devices/vfioN): 1, 0, -1 unknown */
+	char *vfio_cdev_src; /* how vfio_cdev is known, for the detail */
 
 	enum bootloader boot;
 	bool live; /* the running host (not --sysroot) */

@@ -769,6 +769,43 @@ static void read_dev(struct iommu_facts *f)
 			f->dev_noiommu = true;
 }
 
+/*
+ * CONFIG_VFIO_DEVICE_CDEV: a loaded vfio says it in /sys/class/vfio-dev (each
+ * device has a "dev" attribute only as a char device); else the kernel's
+ * config; it also needs iommufd, so a kernel without iommufd has none.
+ */
+static void read_vfio_cdev(struct iommu_facts *f)
+{
+	_cleanup_closedir_ DIR *d = sysfs_opendir("/sys/class/vfio-dev");
+	_cleanup_free_ char *release = kernel_release(), *config = NULL, *text = NULL;
+	struct dirent *de;
+
+	f->dev_iommu = sysfs_exists("/dev/iommu");
+	f->vfio_cdev = -1;
+	while (d && (de = readdir(d))) {
+		_cleanup_free_ char *dev = NULL;
+
+		if (de->d_name[0] == '.')
+			continue;
+		dev = xasprintf("/sys/class/vfio-dev/%s/dev", de->d_name);
+		f->vfio_cdev = sysfs_exists(dev);
+		f->vfio_cdev_src = xasprintf("/sys/class/vfio-dev/%s", de->d_name);
+		return;
+	}
+	if (f->mods[MOD_IOMMUFD] == MOD_MISSING) {
+		f->vfio_cdev = 0;
+		f->vfio_cdev_src = xstrdup("it needs iommufd, which this kernel does not have");
+		return;
+	}
+	if (!release || strchr(release, '/'))
+		return;
+	config = xasprintf("/boot/config-%s", release);
+	if (read_all(config, &text, NULL) < 0)
+		return;
+	f->vfio_cdev = strstr(text, "\nCONFIG_VFIO_DEVICE_CDEV=y\n") != NULL;
+	f->vfio_cdev_src = xasprintf("%s", config);
+}
+
 static void read_bootloader(struct iommu_facts *f)
 {
 	char buf[128];
@@ -829,6 +866,7 @@ int iommu_facts_read(struct iommu_facts *f)
 		f->virt_disabled_by_bios = true;
 	read_modules(f, &cmd);
 	read_dev(f);
+	read_vfio_cdev(f);
 	read_bootloader(f);
 	kcmdline_clear(&cmd);
 	return 0;
@@ -838,6 +876,7 @@ void iommu_facts_clear(struct iommu_facts *f)
 {
 	free(f->dt_iommu);
 	free(f->cmdline);
+	free(f->vfio_cdev_src);
 	strv_free(f->units);
 	strv_free(f->group_types);
 	free(f->group_type_count);
@@ -1460,6 +1499,65 @@ static void check_device(struct ctx *c)
 	    "/dev/vfio/vfio is not there yet: it appears when vfio is loaded (see vfio-modules)");
 }
 
+/* iommufd (/dev/iommu): what QEMU's -object iommufd and the VFIO device cdev use. */
+static void check_iommufd(struct ctx *c)
+{
+	const struct iommu_facts *f = c->f;
+	enum mod_state m = f->mods[MOD_IOMMUFD];
+
+	if (f->dev_iommu) {
+		add(c, "iommufd", CHECK_PASS, "/dev/iommu is present (iommufd %s)",
+		    mod_state_name(m));
+		return;
+	}
+	switch (m) {
+	case MOD_LOADED:
+	case MOD_BUILTIN:
+		add(c, "iommufd", CHECK_WARN, "iommufd is %s but /dev/iommu is missing",
+		    mod_state_name(m));
+		hint(c, xstrdup("run udev, or create it: mknod /dev/iommu c 10 $(sed -n "
+				"'s/ iommu$//p' /proc/misc)"));
+		return;
+	case MOD_AVAILABLE:
+		add(c, "iommufd", CHECK_PASS,
+		    "available (not loaded): /dev/iommu appears when it is");
+		hint(c,
+		     xstrdup("modprobe iommufd, for VMMs that use iommufd (QEMU -object iommufd, "
+			     "the VFIO device cdev)"));
+		return;
+	case MOD_MISSING:
+		add(c, "iommufd", CHECK_PASS,
+		    "not in this kernel (CONFIG_IOMMUFD): VMMs use the VFIO group and container "
+		    "interface (/dev/vfio/N), which works");
+		hint(c, xstrdup("for iommufd and the VFIO device cdev, boot a kernel built with "
+				"CONFIG_IOMMUFD and CONFIG_VFIO_DEVICE_CDEV"));
+		return;
+	default:
+		add(c, "iommufd", CHECK_SKIP, "unknown: no module index (see vfio-modules)");
+	}
+}
+
+/* The per-device cdev /dev/vfio/devices/vfioN (Linux 6.6+, CONFIG_VFIO_DEVICE_CDEV). */
+static void check_vfio_cdev(struct ctx *c)
+{
+	const struct iommu_facts *f = c->f;
+
+	if (f->vfio_cdev == 1)
+		add(c, "vfio-cdev", CHECK_PASS,
+		    "enabled (%s): each vfio-pci device also gets /dev/vfio/devices/vfioN",
+		    f->vfio_cdev_src);
+	else if (f->vfio_cdev == 0)
+		add(c, "vfio-cdev", CHECK_PASS,
+		    "not in this kernel (%s): devices are opened through their group, /dev/vfio/N",
+		    f->vfio_cdev_src);
+	else
+		add(c, "vfio-cdev", CHECK_SKIP,
+		    "unknown until vfio is loaded (no kernel config to read)");
+	if (f->vfio_cdev == 0)
+		hint(c, xstrdup("VMMs that need the cdev (iommufd passthrough) need a kernel with "
+				"CONFIG_VFIO_DEVICE_CDEV"));
+}
+
 static void check_noiommu(struct ctx *c)
 {
 	const struct iommu_facts *f = c->f;
@@ -1569,6 +1667,8 @@ void iommu_doctor_eval(const struct iommu_facts *f, struct doctor_report *rep)
 	check_mode(&c);
 	check_modules(&c);
 	check_device(&c);
+	check_iommufd(&c);
+	check_vfio_cdev(&c);
 	check_noiommu(&c);
 	check_acs_override(&c);
 	check_faults(&c);

@@ -27,13 +27,33 @@ BOOTS=(
 	"bridge-nointremap|--topology bridge --intremap off"
 	"boot|--topology boot --systemd --timeout 1200|tests/vm/boot-setup.sh|boot"
 )
+# Every boot runs on each kernel: bookworm's 6.1 ("current") and
+# bookworm-backports' 6.12 ("backports"); a boot on the latter is named
+# NAME/6.12 (its major.minor). VFIOCTL_VM_KERNELS picks the kernels.
+CACHE=${VFIOCTL_VM_CACHE:-/var/cache/vfioctl-vm}
+read -r -a KERNELS <<<"${VFIOCTL_VM_KERNELS:-current backports}"
+RUNS=()
+for k in "${KERNELS[@]}"; do
+	label=
+	if [ "$k" != current ]; then
+		rel=$(cat "$CACHE/$k.release" 2>/dev/null) || {
+			echo "check-vm: no kernel '$k' in $CACHE (scripts/install-deps.sh --vm)" >&2
+			exit 2
+		}
+		label=/$(echo "$rel" | cut -d. -f1-2)
+	fi
+	for b in "${BOOTS[@]}"; do RUNS+=("$k|$label|$b"); done
+done
+# BOOT... selects boots by name: "bridge" (both kernels) or "bridge/6.12"
 want=("$@")
 failed=() retried=() passed=0
-for b in "${BOOTS[@]}"; do
-	IFS='|' read -r name opts setup suites <<<"$b"
-	if [ ${#want[@]} -gt 0 ] && [[ " ${want[*]} " != *" $name "* ]]; then
+for run in "${RUNS[@]}"; do
+	IFS='|' read -r kernel label name opts setup suites <<<"$run"
+	if [ ${#want[@]} -gt 0 ] && [[ " ${want[*]} " != *" $name "* ]] &&
+		[[ " ${want[*]} " != *" $name$label "* ]]; then
 		continue
 	fi
+	name=$name$label
 	echo "== check-vm: $name"
 	start=$SECONDS
 	files=""
@@ -45,7 +65,8 @@ for b in "${BOOTS[@]}"; do
 	for attempt in 1 2; do
 		rc=0
 		# shellcheck disable=SC2086
-		"$HERE/run.sh" $opts "${setup_opt[@]+"${setup_opt[@]}"}" --env "VM_BOOT=$name" -- \
+		"$HERE/run.sh" --kernel "$kernel" $opts "${setup_opt[@]+"${setup_opt[@]}"}" \
+			--env "VM_BOOT=${name%/*}" --env "VM_KERNEL=$kernel" -- \
 			sh -c "cd '$REPO' && bats --formatter tap --timing$files" || rc=$?
 		if [ "$rc" != 126 ] || [ "$attempt" = 2 ]; then
 			break

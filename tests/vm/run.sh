@@ -21,6 +21,9 @@
 #                     stdin and stdout are terminals (interactive use)
 #   --timeout SEC     kill the VM after SEC seconds (default 600)
 #   --qemu-arg ARG    extra raw QEMU argument (repeatable)
+#   --kernel NAME     guest kernel: "current" (bookworm's 6.1, default) or
+#                     "backports" (bookworm-backports' 6.12), as unpacked by
+#                     scripts/install-deps.sh --vm ($VFIOCTL_VM_KERNEL)
 #   -v, --verbose     kernel loglevel 7, timing summary, show QEMU command
 # Environment: VFIOCTL_VM_CACHE (default /var/cache/vfioctl-vm),
 #   VFIOCTL_VM_TIMEOUT, VFIOCTL_VM_BOOT_TIMEOUT (default 300: seconds the guest
@@ -40,6 +43,7 @@ QEMU=${QEMU:-qemu-system-x86_64}
 TOPOLOGY=none IOMMU=1 INTREMAP=on APPEND="" MEM=1024 SMP=2 SYSTEMD=0
 OUT="" TIMEOUT=${VFIOCTL_VM_TIMEOUT:-600} VERBOSE=${VFIOCTL_VM_VERBOSE:-0}
 BOOT_TIMEOUT=${VFIOCTL_VM_BOOT_TIMEOUT:-300}
+KNAME=${VFIOCTL_VM_KERNEL:-current}
 ENVS=() QARGS=() SETUP="" STDIN=""
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
@@ -68,6 +72,8 @@ while [ $# -gt 0 ]; do
 	--stdin) STDIN=$2; shift 2 ;;
 	--timeout) TIMEOUT=$2; shift 2 ;;
 	--qemu-arg) QARGS+=("$2"); shift 2 ;;
+	--kernel) KNAME=$2; shift 2 ;;
+	--kernel=*) KNAME=${1#*=}; shift ;;
 	-v | --verbose) VERBOSE=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	--) shift; break ;;
@@ -81,10 +87,11 @@ TOPO_FILE=$HERE/topologies/$TOPOLOGY.sh
 
 # ---------------------------------------------------------------- kernel
 command -v "$QEMU" >/dev/null || die "$QEMU not found (scripts/install-deps.sh --vm)"
-KTREE=$(readlink -f "$CACHE/current" 2>/dev/null || true)
+case "$KNAME" in current | backports) ;; *) die "--kernel must be current or backports" 2 ;; esac
+KTREE=$(readlink -f "$CACHE/$KNAME" 2>/dev/null || true)
 [ -n "$KTREE" ] && [ -d "$KTREE/lib/modules" ] ||
-	die "no guest kernel in $CACHE (run scripts/install-deps.sh --vm)"
-KREL=$(cat "$CACHE/current.release" 2>/dev/null || ls "$KTREE/lib/modules" | head -n1)
+	die "no guest kernel '$KNAME' in $CACHE (run scripts/install-deps.sh --vm)"
+KREL=$(cat "$CACHE/$KNAME.release" 2>/dev/null || ls "$KTREE/lib/modules" | head -n1)
 VMLINUZ=$KTREE/boot/vmlinuz-$KREL
 [ -r "$VMLINUZ" ] || die "$VMLINUZ not readable"
 MODDIR=$KTREE/lib/modules/$KREL
