@@ -10,6 +10,8 @@ json_t *devmodel_summary(struct topo *t, struct topo_dev *d);
 /* The same fields into a tree or straight out as text (list --json streams them). */
 struct json_fields;
 void devmodel_summary_fields(struct json_fields *w, struct topo *t, struct topo_dev *d);
+/* "vfio": {"group_node", "cdev"} for a device bound to a VFIO driver, else null. */
+void devmodel_vfio_fields(struct json_fields *w, const struct topo_dev *d);
 /* The summary plus config-space details, upstream path and VFs (`show`). */
 json_t *devmodel_detail(struct topo *t, struct topo_dev *d);
 /* {"SV":true,...} for an ACS register value. */

@@ -58,6 +58,8 @@ struct topo_dev {
 	char *reset_method; /* NULL: attribute absent */
 	int boot_vga; /* -1: attribute absent */
 	char *modalias;
+	char *vfio_cdev; /* "vfio0": its VFIO device cdev (/dev/vfio/devices/vfio0); NULL: none */
+	bool vfio_noiommu; /* its group is VFIO's no-IOMMU one: /dev/vfio/noiommu-N */
 
 	/* Config space, filled with TOPO_SCAN_CONFIG. */
 	bool cfg_read; /* at least the standard header was readable */
@@ -136,6 +138,13 @@ int topo_resolve(const struct topo *t, const char *arg, struct topo_dev **out);
 int pci_addr_parse(const char *s, char out[16], bool *is_short);
 /* True if s is a syntactically valid network interface name. */
 bool ifname_valid(const char *s);
+
+/*
+ * The VFIO device cdev the kernel made for a device bound to a VFIO driver
+ * (Linux 6.6+ with CONFIG_VFIO_DEVICE_CDEV): "vfioN" from its vfio-dev/
+ * directory, or NULL. dfd: the device's sysfs directory.
+ */
+char *topo_read_vfio_cdev(int dfd);
 
 /* Short class keyword: "net", "storage", "display", ... */
 const char *topo_class_keyword(uint32_t class);

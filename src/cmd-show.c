@@ -98,6 +98,14 @@ static void print_text(struct topo *t, struct topo_dev *d, json_t *o)
 		kv_print(stdout, 2, "IOMMU group", "%d", d->iommu_group);
 	else
 		kv_print(stdout, 2, "IOMMU group", "- (no IOMMU group: IOMMU off?)");
+	if (d->driver && startswith(d->driver, "vfio") && d->iommu_group >= 0) {
+		char cdev[64] = "no device cdev";
+
+		if (d->vfio_cdev)
+			snprintf(cdev, sizeof(cdev), "/dev/vfio/devices/%s", d->vfio_cdev);
+		kv_print(stdout, 2, "VFIO", "/dev/vfio/%s%d, %s", d->vfio_noiommu ? "noiommu-" : "",
+			 d->iommu_group, cdev);
+	}
 	if (d->numa_node >= 0)
 		kv_print(stdout, 2, "NUMA node", "%d", d->numa_node);
 	else

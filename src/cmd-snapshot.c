@@ -243,6 +243,25 @@ static void copy_class(struct snap *s, const char *class_dir, const char *const 
 	}
 }
 
+/* vfio-dev/vfioN of a device VFIO has: its cdev, if "dev" is there (6.6+). */
+static void copy_vfio_dev(struct snap *s, const char *real)
+{
+	static const char *const attrs[] = { "dev" };
+	_cleanup_free_ char *dir = xasprintf("%s/vfio-dev", real);
+	_cleanup_closedir_ DIR *d = sysfs_opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		_cleanup_free_ char *p = NULL;
+
+		if (!startswith(de->d_name, "vfio"))
+			continue;
+		p = xasprintf("%s/%s", dir, de->d_name);
+		make_dir(s, p);
+		copy_attrs(s, p, attrs, ARRAY_SIZE(attrs));
+	}
+}
+
 static void copy_pci_device(struct snap *s, const char *addr)
 {
 	_cleanup_free_ char *link = xasprintf("/sys/bus/pci/devices/%s", addr);
@@ -271,6 +290,7 @@ static void copy_pci_device(struct snap *s, const char *addr)
 		p = xasprintf("%s/%s", real, de->d_name);
 		copy_link(s, p);
 	}
+	copy_vfio_dev(s, real);
 }
 
 static void copy_pci(struct snap *s)

@@ -75,6 +75,26 @@ void devmodel_summary_fields(struct json_fields *w, struct topo *t, struct topo_
 	int_or_null_field(w, "vf_index", d->vf_index);
 	json_fields_strv(w, "netdevs", d->netdevs);
 	json_fields_strv(w, "blockdevs", d->blockdevs);
+	devmodel_vfio_fields(w, d);
+}
+
+void devmodel_vfio_fields(struct json_fields *w, const struct topo_dev *d)
+{
+	char node[64];
+
+	/* the two ways into a device VFIO has: its group's node, and (6.6+) its cdev */
+	if (!d->driver || !startswith(d->driver, "vfio") || d->iommu_group < 0) {
+		json_fields_null(w, "vfio");
+		return;
+	}
+	json_fields_object_begin(w, "vfio");
+	snprintf(node, sizeof(node), "/dev/vfio/%s%d", d->vfio_noiommu ? "noiommu-" : "",
+		 d->iommu_group);
+	json_fields_string(w, "group_node", node);
+	if (d->vfio_cdev)
+		snprintf(node, sizeof(node), "/dev/vfio/devices/%s", d->vfio_cdev);
+	json_fields_string(w, "cdev", d->vfio_cdev ? node : NULL);
+	json_fields_object_end(w);
 }
 
 json_t *devmodel_summary(struct topo *t, struct topo_dev *d)

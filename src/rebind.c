@@ -931,6 +931,28 @@ static bool vfio_node_present(int group)
 	return sysfs_exists(p) || sysfs_exists(q);
 }
 
+/*
+ * Where the kernel gives the device a VFIO cdev (6.6+, CONFIG_VFIO_DEVICE_CDEV),
+ * its /dev/vfio/devices/vfioN must be there too: VMMs on iommufd open that.
+ * udev processed the device's bind after its children (the vfio-dev device),
+ * so by now the node is there, from devtmpfs or udev. Sets the message if not.
+ */
+static bool vfio_cdev_present(struct rebind_item *it)
+{
+	_cleanup_free_ char *dir = xasprintf("/sys/bus/pci/devices/%s", it->addr);
+	_cleanup_free_ char *cdev = NULL, *node = NULL;
+	_cleanup_close_ int dfd = sysfs_open_dir(dir);
+
+	if (dfd < 0 || !(cdev = topo_read_vfio_cdev(dfd)))
+		return true; /* no cdev in this kernel */
+	node = xasprintf("/dev/vfio/devices/%s", cdev);
+	if (sysfs_exists(node))
+		return true;
+	free(it->message);
+	it->message = xasprintf("bound to vfio-pci but %s did not appear", node);
+	return false;
+}
+
 /* A bind to vfio-pci that creates its group's /dev/vfio/N: udev sends that node's "add". */
 static bool expects_node(const struct rebind_item *it)
 {
@@ -1118,6 +1140,11 @@ static void verify_item(struct rebind_item *it, bool rollback)
 		free(it->message);
 		it->message = xasprintf("bound to vfio-pci but /dev/vfio/%d did not appear",
 					it->iommu_group);
+		it->status = RB_FAILED;
+		return;
+	}
+	if (!rollback && streq(want, "vfio-pci") && !vfio_cdev_present(it)) {
+		it->error = -ENOENT;
 		it->status = RB_FAILED;
 		return;
 	}

@@ -537,6 +537,26 @@ static void link_vfs(struct topo *t, struct topo_dev *pf, int pf_dfd)
 	}
 }
 
+char *topo_read_vfio_cdev(int dfd)
+{
+	int fd = openat(dfd, "vfio-dev", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_closedir_ DIR *dir = fd < 0 ? NULL : fdopendir(fd);
+	struct dirent *de;
+
+	if (fd >= 0 && !dir)
+		close(fd);
+	while (dir && (de = readdir(dir))) {
+		_cleanup_free_ char *dev = xasprintf("%s/dev", de->d_name);
+		int id;
+
+		/* a vfio-dev/vfioN without "dev": the kernel has no cdev (6.2-6.5, or off) */
+		if (startswith(de->d_name, "vfio") && parse_group_id(de->d_name + 4, &id) &&
+		    faccessat(dirfd(dir), dev, F_OK, 0) == 0)
+			return xstrdup(de->d_name);
+	}
+	return NULL;
+}
+
 /* Every device's address from one readdir, sorted; no attribute read yet. */
 static int list_addrs(DIR *dir, struct topo *t)
 {
@@ -609,6 +629,15 @@ static void scan_one(struct topo *t, DIR *dir, struct topo_dev *d, unsigned flag
 	if (sysfs_readlink_at(dirfd(dir), d->addr, &target) == 0)
 		parse_device_path(t, d, target);
 	d->header_type = d->secondary_bus = d->subordinate_bus = d->pcie_type = -1;
+	/* one more directory read, only for devices VFIO has */
+	if (d->driver && startswith(d->driver, "vfio")) {
+		_cleanup_free_ char *name = NULL;
+
+		d->vfio_cdev = topo_read_vfio_cdev(dfd);
+		/* vfio_noiommu_group_alloc() names its fake groups so */
+		d->vfio_noiommu = sysfs_read_at(dfd, "iommu_group/name", &name) == 0 &&
+				  streq(name, "vfio-noiommu");
+	}
 	if (!(flags & TOPO_SCAN_CONFIG) && (flags & TOPO_SCAN_HEADER))
 		read_header(d, dfd);
 }
@@ -683,6 +712,7 @@ static void drop_removed(struct topo *t)
 			free(d->sysfs_path);
 			free(d->reset_method);
 			free(d->modalias);
+			free(d->vfio_cdev);
 			continue;
 		}
 		if (d->parent)
@@ -879,6 +909,7 @@ void topo_free(struct topo *t)
 		free(d->sysfs_path);
 		free(d->reset_method);
 		free(d->modalias);
+		free(d->vfio_cdev);
 		strv_free(d->netdevs);
 		strv_free(d->blockdevs);
 		free(d->vendor_name);

@@ -126,6 +126,10 @@ static void vm_facts(struct iommu_facts *f)
 		f->mods[i] = MOD_AVAILABLE;
 	f->mod_index = true;
 	f->mod_dir = xstrdup("/lib/modules/6.1.0-56-amd64");
+	/* Debian 12's kernels: no iommufd (CONFIG_IOMMUFD is off), so no VFIO cdev */
+	f->mods[3] = MOD_MISSING;
+	f->vfio_cdev = 0;
+	f->vfio_cdev_src = xstrdup("it needs iommufd, which this kernel does not have");
 	f->live = f->root = true;
 }
 
@@ -179,7 +183,7 @@ static void test_vm_boots(void)
 	vm_facts(&f);
 	eval(&f, &r);
 	CHECK(doctor_ok(&r));
-	CHECK(r.n == 11);
+	CHECK(r.n == 13);
 	for (size_t i = 0; i < r.n; i++)
 		EXPECT(r.checks[i].status == CHECK_PASS, "on: %s is %s: %s", r.checks[i].id,
 		       check_status_name(r.checks[i].status), r.checks[i].detail);
@@ -472,10 +476,60 @@ static void test_other_cases(void)
 	doctor_report_clear(&r);
 }
 
+/* iommufd and the VFIO device cdev: separate checks, each with its own hint. */
+static void test_iommufd_cdev(void)
+{
+	struct iommu_facts f;
+	struct doctor_report r = { 0 };
+
+	vm_facts(&f); /* iommufd available, cdev unknown */
+	f.mods[3] = MOD_AVAILABLE;
+	f.vfio_cdev = -1;
+	eval(&f, &r);
+	EXPECT_ST(&r, "iommufd", "pass");
+	CHECK(hint_has(&r, "iommufd", "modprobe iommufd"));
+	EXPECT_ST(&r, "vfio-cdev", "skip");
+
+	iommu_facts_clear(&f);
+	vm_facts(&f); /* Debian 12's kernels: no iommufd, so no cdev */
+	eval(&f, &r);
+	EXPECT_ST(&r, "iommufd", "pass");
+	CHECK(detail_has(&r, "iommufd", "not in this kernel"));
+	CHECK(hint_has(&r, "iommufd", "CONFIG_IOMMUFD"));
+	EXPECT_ST(&r, "vfio-cdev", "pass");
+	CHECK(detail_has(&r, "vfio-cdev", "needs iommufd"));
+	CHECK(hint_has(&r, "vfio-cdev", "CONFIG_VFIO_DEVICE_CDEV"));
+	CHECK(doctor_ok(&r));
+
+	iommu_facts_clear(&f);
+	vm_facts(&f); /* iommufd loaded, but no /dev/iommu */
+	f.mods[3] = MOD_LOADED;
+	eval(&f, &r);
+	EXPECT_ST(&r, "iommufd", "warn");
+	CHECK(hint_has(&r, "iommufd", "mknod /dev/iommu"));
+
+	iommu_facts_clear(&f);
+	vm_facts(&f); /* 6.6+ with both */
+	f.mods[3] = MOD_LOADED;
+	f.dev_iommu = true;
+	f.vfio_cdev = 1;
+	free(f.vfio_cdev_src);
+	f.vfio_cdev_src = xstrdup("/sys/class/vfio-dev/vfio0");
+	eval(&f, &r);
+	EXPECT_ST(&r, "iommufd", "pass");
+	CHECK(detail_has(&r, "iommufd", "/dev/iommu is present"));
+	EXPECT_ST(&r, "vfio-cdev", "pass");
+	CHECK(detail_has(&r, "vfio-cdev", "/dev/vfio/devices/vfioN"));
+	CHECK(!find(&r, "vfio-cdev")->hint);
+	iommu_facts_clear(&f);
+	doctor_report_clear(&r);
+}
+
 int main(void)
 {
 	test_parsers();
 	test_vm_boots();
 	test_other_cases();
+	test_iommufd_cdev();
 	return unit_report("test-iommu");
 }
