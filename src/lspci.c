@@ -749,6 +749,9 @@ int lspci_parse(const char *text, size_t len, struct topo **out, struct lspci_in
 	memcpy(copy, text, len);
 	copy[len] = '\0';
 	for (line = copy; *line && r == 0; line = nl + 1) {
+		_cleanup_free_ char *joined = NULL;
+		char *msg;
+
 		p.lineno++;
 		nl = strchr(line, '\n');
 		if (!nl) {
@@ -756,6 +759,27 @@ int lspci_parse(const char *text, size_t len, struct topo **out, struct lspci_in
 			break;
 		}
 		*nl = '\0';
+		/*
+		 * lspci's stderr copied along (hw-probe does): its warnings are whole
+		 * lines, or cut into a line of stdout, whose rest follows on the next line.
+		 */
+		msg = startswith(line, "lspci: ") ? line : strstr(line, "pcilib: ");
+		if (msg == line)
+			continue;
+		if (msg) {
+			char *next = nl + 1, *nl2 = strchr(next, '\n');
+
+			if (!nl2) {
+				r = fail(&p, p.lineno, "the text ends inside this line (truncated?)");
+				break;
+			}
+			*nl2 = '\0';
+			joined = xasprintf("%.*s%s", (int)(msg - line), line, next);
+			nl = nl2;
+			r = parse_line(&p, joined);
+			p.lineno++;
+			continue;
+		}
 		r = parse_line(&p, line);
 	}
 	if (r == 0 && p.cur)
