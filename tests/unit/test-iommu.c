@@ -179,7 +179,7 @@ static void test_vm_boots(void)
 	vm_facts(&f);
 	eval(&f, &r);
 	CHECK(doctor_ok(&r));
-	CHECK(r.n == 11);
+	CHECK(r.n == 13);
 	for (size_t i = 0; i < r.n; i++)
 		EXPECT(r.checks[i].status == CHECK_PASS, "on: %s is %s: %s", r.checks[i].id,
 		       check_status_name(r.checks[i].status), r.checks[i].detail);
