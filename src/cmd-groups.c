@@ -528,10 +528,11 @@ int cmd_groups(int argc, char *argv[])
 	if (from && !info.extended && (predict || explain))
 		json_array_append_new(
 			notes,
-			json_string("the lspci text shows no extended capabilities: lspci ran "
-				    "without root, or the kernel could not read extended configuration "
-				    "space (then it sees no ACS either, as the prediction assumes); "
-				    "the groups that depend on ACS are uncertain"));
+			json_string(
+				"the lspci text shows no extended capabilities: lspci ran "
+				"without root, or the kernel could not read extended configuration "
+				"space (then it sees no ACS either, as the prediction assumes); "
+				"the groups that depend on ACS are uncertain"));
 	for (size_t i = 0; ps && (predict || explain) && i < ps->n_notes; i++)
 		json_array_append_new(notes, json_string(ps->notes[i]));
 	json_object_set_new(root, "notes", notes);

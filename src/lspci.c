@@ -770,7 +770,8 @@ int lspci_parse(const char *text, size_t len, struct topo **out, struct lspci_in
 			char *next = nl + 1, *nl2 = strchr(next, '\n');
 
 			if (!nl2) {
-				r = fail(&p, p.lineno, "the text ends inside this line (truncated?)");
+				r = fail(&p, p.lineno,
+					 "the text ends inside this line (truncated?)");
 				break;
 			}
 			*nl2 = '\0';
