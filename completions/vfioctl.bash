@@ -15,7 +15,7 @@ _vfioctl_cmd_opts()
 	case $1 in
 	list) echo "--class --driver --json --help" ;;
 	show) echo "--json --help" ;;
-	groups) echo "--explain --predict --acs-override= --json --help" ;;
+	groups) echo "--explain --predict --acs-override= --from-lspci --json --help" ;;
 	check) echo "--group --json --help" ;;
 	bind) echo "--driver --only --dry-run --force --persist --no-udev-wait --json --help" ;;
 	unbind | restore) echo "--only --dry-run --force --json --help" ;;
@@ -138,6 +138,7 @@ _vfioctl_optarg()
 	:-s | :--sysroot) _vfioctl_files "$val" -d ;;
 	snapshot:-o | snapshot:--output) _vfioctl_files "$val" ;;
 	apply:-c | apply:--config | status:-c | status:--config) _vfioctl_files "$val" ;;
+	groups:-l | groups:--from-lspci) _vfioctl_files "$val" ;;
 	list:-c | list:--class) _vfioctl_add_list "$val" "$_vfioctl_class_keywords" ;;
 	list:-d | list:--driver) _vfioctl_add "$val" "$(_vfioctl_drivers "$root")" ;;
 	bind:-d | bind:--driver) _vfioctl_add "$val" "vfio-pci $(_vfioctl_drivers "$root" | grep -vx none)" ;;
@@ -234,6 +235,7 @@ _vfioctl()
 				((i++))
 				;;
 			-p | --predict | --acs-override=* | -o?* | --group=* | -g?*) predict=1 ;;
+			-l | --from-lspci) [[ $cmd == groups ]] && ((i++)) ;;
 			-N | --vfs | -b | --bind | -a | --autoprobe | -t | --timeout | -m | --mac | -V | \
 				--vlan | -q | --qos | -T | --trust | -s | --spoofchk | -S | --state)
 				[[ $cmd == sriov-* ]] && ((i++))

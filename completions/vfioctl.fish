@@ -230,7 +230,8 @@ complete -c vfioctl -n '__vfioctl_using list' -a '(__vfioctl_devices)'
 # show DEVICE
 complete -c vfioctl -n '__vfioctl_using show; and test (__vfioctl_operands) = 0' -a '(__vfioctl_devices)'
 
-# groups [--explain] [--predict] [--acs-override=MODES] [GROUP|DEVICE...]
+# groups [--explain] [--predict] [--acs-override=MODES] [--from-lspci FILE] [GROUP|DEVICE...]
+complete -c vfioctl -n '__vfioctl_using groups' -s l -l from-lspci -r -F -d 'Read another machine from its lspci -vvnn text'
 complete -c vfioctl -n '__vfioctl_using groups' -s e -l explain -d 'Say why devices share a group'
 complete -c vfioctl -n '__vfioctl_using groups' -s p -l predict -d 'Compute the groups from topology and ACS'
 complete -c vfioctl -n '__vfioctl_using groups' -s o -l acs-override -x -a '(__vfioctl_list_append downstream multifunction (__vfioctl_ids))' -d 'Predict with the pcie_acs_override patch (UNSAFE)'

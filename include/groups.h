@@ -100,6 +100,19 @@ struct group_link {
 	const char *quirk; /* DMA alias quirk (DMA_ALIAS), bridge flag (ALIAS_BRIDGE) */
 };
 
+/* What a prediction needed but could not know. */
+enum group_unknown_what {
+	GROUP_UNKNOWN_ACS, /* a port's or function's ACS (extended config space not read) */
+	GROUP_UNKNOWN_PCIE_TYPE, /* whether a device is PCIe, and its port type */
+	GROUP_UNKNOWN_HEADER, /* the header (multifunction bit): config space unreadable */
+	GROUP_UNKNOWN_DMA_ALIAS, /* DMA aliases kept in device memory (Switchtec NTB) */
+};
+
+struct group_unknown {
+	const struct topo_dev *dev;
+	enum group_unknown_what what;
+};
+
 struct group {
 	int id; /* kernel group number; -1 for a predicted group */
 	struct topo_dev **devs; /* PCI members by address */
@@ -107,7 +120,12 @@ struct group {
 	char **others; /* non-PCI members of a kernel group, e.g. "AMDI0010:00" */
 	size_t n_others;
 	bool uncertain; /* predicted from unreadable config space or an unknown quirk */
+	struct group_unknown *unknown; /* why uncertain: each device and what of it */
+	size_t n_unknown;
 };
+
+/* "acs", "pcie-type", "header", "dma-alias" */
+const char *group_unknown_name(enum group_unknown_what w);
 
 struct group_set {
 	struct topo *t;
@@ -120,7 +138,10 @@ struct group_set {
 	size_t n_notes;
 };
 
-/* The kernel's groups, from /sys/kernel/iommu_groups. 0 or -errno. */
+/*
+ * The kernel's groups, from /sys/kernel/iommu_groups and the devices' iommu_group
+ * (a TOPO_ORIGIN_LSPCI topology: its "IOMMU group:" lines only). 0 or -errno.
+ */
 int groups_kernel(struct topo *t, struct group_set **out);
 /* Predict from t alone (see above). 0 or -errno. */
 int groups_predict(struct topo *t, unsigned flags, struct group_set **out);

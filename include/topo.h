@@ -90,11 +90,18 @@ struct topo_dev {
 	void *pcidev; /* struct pci_dev * when config was read */
 };
 
+/* Where a struct topo came from. */
+enum topo_origin {
+	TOPO_ORIGIN_SYSFS, /* topo_scan(): the running kernel or a --sysroot snapshot */
+	TOPO_ORIGIN_LSPCI, /* lspci_parse(): the text of lspci -vvnn (no sysfs at all) */
+};
+
 struct topo {
 	struct topo_dev *devs; /* sorted by address */
 	size_t n;
 	void *pacc; /* struct pci_access * */
 	bool have_config;
+	enum topo_origin origin;
 };
 
 enum {

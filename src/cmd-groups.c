@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * vfioctl groups [--explain] [--predict] [--acs-override=LIST] [GROUP|DEVICE...]
+ * vfioctl groups [--explain] [--predict] [--acs-override=LIST] [--from-lspci FILE]
+ *                [GROUP|DEVICE...]
  *
  * JSON output (--json), keys stable:
  *
@@ -10,6 +11,10 @@
  *     "unsafe": bool,                      true with --acs-override
  *     "iommu": bool,                       the running kernel has IOMMU groups
  *     "agrees_with_kernel": bool | null,   predicted partition == kernel's (null: not comparable)
+ *     "from_lspci": string | null,         --from-lspci FILE ("-": stdin), else null
+ *     "differences": [                     kernel groups the prediction does not reproduce
+ *       { "kernel_group": 7, "kernel": ["0000:01:00.0", ...], "predicted": [...] }
+ *     ],
  *     "notes": [string],                   remarks about the prediction
  *     "groups": [
  *       {
@@ -27,6 +32,9 @@
  *         "viable": bool,                  VFIO could use it now (drivers; see `check`)
  *         "reasons": [string],             why not viable (empty when viable)
  *         "uncertain": bool,               prediction relied on unreadable config space
+ *         "uncertain_due_to": [            what it relied on: which device, and what of it
+ *           { "device": "0000:00:1c.0", "unknown": "acs" | "pcie-type" | "header" | "dma-alias" }
+ *         ],
  *         "model_agrees": bool | null,     --explain on kernel groups: prediction matches
  *         "explain": [                     --explain only; one entry per device that
  *           {                              joined the group after its first member
@@ -55,6 +63,7 @@
 #include <getopt.h>
 
 #include "groups.h"
+#include "lspci.h"
 #include "output.h"
 #include "sysfs.h"
 #include "topo.h"
@@ -63,7 +72,8 @@
 
 static void groups_help(FILE *f)
 {
-	fputs("Usage: vfioctl groups [--explain] [--predict] [--acs-override=LIST] [GROUP|DEVICE...]\n"
+	fputs("Usage: vfioctl groups [--explain] [--predict] [--acs-override=LIST]\n"
+	      "                      [--from-lspci FILE] [GROUP|DEVICE...]\n"
 	      "\n"
 	      "List IOMMU groups with their members (address, role, driver, name) and whether\n"
 	      "VFIO could use each group now. GROUP is a group number, DEVICE a PCI address or\n"
@@ -76,6 +86,10 @@ static void groups_help(FILE *f)
 	      "  -o, --acs-override=LIST  predict with the out-of-tree pcie_acs_override patch\n"
 	      "                           (downstream,multifunction,id:VVVV:DDDD). UNSAFE: it\n"
 	      "                           only pretends devices are isolated\n"
+	      "  -l, --from-lspci FILE    read another machine from the text of its\n"
+	      "                           'lspci -vvnn' (run as root; FILE - for stdin) instead\n"
+	      "                           of this host; with its 'IOMMU group:' lines, report\n"
+	      "                           every difference from the prediction\n"
 	      "  -j, --json               print JSON\n"
 	      "  -h, --help               show this help\n",
 	      f);
@@ -125,6 +139,22 @@ static json_t *device_json(struct topo *t, struct topo_dev *d)
 	return o;
 }
 
+/* [{"device", "unknown"}]: what the prediction of g relied on without knowing it */
+static json_t *unknown_json(const struct group *g)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; g && i < g->n_unknown; i++) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "device", json_string(g->unknown[i].dev->addr));
+		json_object_set_new(o, "unknown",
+				    json_string(group_unknown_name(g->unknown[i].what)));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
 static json_t *group_json(struct topo *t, const struct group_set *s, const struct group *g,
 			  const struct group_set *pred, bool explain)
 {
@@ -153,6 +183,7 @@ static json_t *group_json(struct topo *t, const struct group_set *s, const struc
 	json_object_set_new(o, "viable", json_boolean(v.viable));
 	json_object_set_new(o, "reasons", reasons);
 	json_object_set_new(o, "uncertain", json_boolean(g->uncertain));
+	json_object_set_new(o, "uncertain_due_to", unknown_json(g));
 	if (explain && pred) {
 		const struct group *pg = g->n_devs ? group_set_find(pred, g->devs[0]) : NULL;
 		bool agrees = pg && group_same_members(g, pg);
@@ -160,13 +191,65 @@ static json_t *group_json(struct topo *t, const struct group_set *s, const struc
 		json_object_set_new(o, "model_agrees",
 				    s == pred ? json_null() : json_boolean(agrees));
 		json_object_set_new(o, "explain", group_explain(pred, g));
-		if (pg && pg->uncertain)
+		if (pg && pg->uncertain && s != pred) {
 			json_object_set_new(o, "uncertain", json_true());
+			json_object_set_new(o, "uncertain_due_to", unknown_json(pg));
+		}
 	} else {
 		json_object_set_new(o, "model_agrees", json_null());
 	}
 	group_verdict_clear(&v);
 	return o;
+}
+
+/* "a b c" of a JSON array of strings (malloc'd). */
+static char *addr_list(json_t *a)
+{
+	char *out = xstrdup("");
+	size_t i;
+	json_t *x;
+
+	json_array_foreach (a, i, x) {
+		char *n = xasprintf("%s%s%s", out, i ? " " : "", json_string_value(x));
+
+		free(out);
+		out = n;
+	}
+	return out;
+}
+
+/* "group p3: uncertain: the ACS of 0000:00:1c.0 is unknown", one line per kind. */
+static void print_uncertain(json_t *g, size_t index)
+{
+	static const struct {
+		const char *key, *text;
+	} kinds[] = { { "acs", "the ACS of" },
+		      { "pcie-type", "the PCIe port type of" },
+		      { "header", "the header of" },
+		      { "dma-alias", "the DMA aliases (kept in device memory) of" } };
+	json_t *id = json_object_get(g, "id"), *u;
+	_cleanup_free_ char *label = json_is_integer(id)
+					     ? xasprintf("group %lld", json_integer_value(id))
+					     : xasprintf("group p%zu", index + 1);
+
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+		_cleanup_free_ char *devs = xstrdup("");
+		size_t i, n = 0;
+
+		json_array_foreach (json_object_get(g, "uncertain_due_to"), i, u) {
+			char *more;
+
+			if (!streq(json_string_value(json_object_get(u, "unknown")), kinds[k].key))
+				continue;
+			more = xasprintf("%s%s%s", devs, n++ ? ", " : "",
+					 json_string_value(json_object_get(u, "device")));
+			free(devs);
+			devs = more;
+		}
+		if (n)
+			printf("%s: uncertain: %s %s %s unknown\n", label, kinds[k].text, devs,
+			       n > 1 ? "are" : "is");
+	}
 }
 
 static void print_text(struct topo *t, json_t *root, bool predicted)
@@ -222,6 +305,8 @@ static void print_text(struct topo *t, json_t *root, bool predicted)
 			     "not read");
 			break;
 		}
+	json_array_foreach (groups, i, g)
+		print_uncertain(g, i);
 
 	json_array_foreach (groups, i, g) {
 		json_t *id = json_object_get(g, "id"), *x;
@@ -239,8 +324,73 @@ static void print_text(struct topo *t, json_t *root, bool predicted)
 		json_array_foreach (json_object_get(g, "explain"), j, x)
 			printf("%s: %s\n", label, json_string_value(json_object_get(x, "text")));
 	}
+	json_array_foreach (json_object_get(root, "differences"), i, g) {
+		_cleanup_free_ char *k = addr_list(json_object_get(g, "kernel"));
+		_cleanup_free_ char *p = addr_list(json_object_get(g, "predicted"));
+
+		printf("difference: kernel group %lld has %s; predicted: %s\n",
+		       json_integer_value(json_object_get(g, "kernel_group")), k,
+		       *p ? p : "not grouped");
+	}
 	if (json_is_false(json_object_get(root, "agrees_with_kernel")))
-		puts("note: the prediction differs from the running kernel's groups");
+		puts(json_is_string(json_object_get(root, "from_lspci"))
+			     ? "note: the prediction differs from the groups in the lspci text"
+			     : "note: the prediction differs from the running kernel's groups");
+}
+
+/* The devices of g ("predicted": g may be NULL) as a JSON array. */
+static json_t *members_json(const struct group *g)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; g && i < g->n_devs; i++)
+		json_array_append_new(a, json_string(g->devs[i]->addr));
+	return a;
+}
+
+/* Every kernel group the prediction does not reproduce, with what it predicts instead. */
+static json_t *differences(const struct group_set *ks, const struct group_set *ps)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < ks->n_groups; i++) {
+		const struct group *k = &ks->groups[i], *p;
+		json_t *o;
+
+		if (!k->n_devs)
+			continue; /* non-PCI devices only: nothing to predict */
+		p = group_set_find(ps, k->devs[0]);
+		if (p && group_same_members(k, p))
+			continue;
+		o = json_object();
+		json_object_set_new(o, "kernel_group", json_integer(k->id));
+		json_object_set_new(o, "kernel", members_json(k));
+		json_object_set_new(o, "predicted", members_json(p));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+/* --from-lspci FILE: the machine of that text. Errors are bad input (exit 2). */
+static int load_lspci(const char *path, struct topo **t, struct lspci_info *info)
+{
+	_cleanup_free_ char *text = NULL;
+	const char *name = streq(path, "-") ? "stdin" : path;
+	size_t len = 0;
+	int r;
+
+	r = lspci_read(path, &text, &len);
+	if (r < 0) {
+		log_error("--from-lspci: %s: %s", name,
+			  r == -E2BIG ? "larger than any lspci text (64 MiB)" : strerror(-r));
+		return -E_USAGE;
+	}
+	r = lspci_parse(text, len, t, info);
+	if (r < 0) {
+		log_error("--from-lspci: %s:%u: %s", name, info->line, info->why);
+		return -E_USAGE;
+	}
+	return 0;
 }
 
 int cmd_groups(int argc, char *argv[])
@@ -249,6 +399,7 @@ int cmd_groups(int argc, char *argv[])
 		{ "explain", no_argument, NULL, 'e' },
 		{ "predict", no_argument, NULL, 'p' },
 		{ "acs-override", required_argument, NULL, 'o' },
+		{ "from-lspci", required_argument, NULL, 'l' },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -256,12 +407,14 @@ int cmd_groups(int argc, char *argv[])
 	_cleanup_group_set_ struct group_set *ks = NULL, *ps = NULL;
 	_cleanup_free_ bool *wanted = NULL;
 	struct groups_opts gopts = { 0 };
+	struct lspci_info info = { 0 };
+	const char *from = NULL;
 	bool explain = false, predict = false;
 	const struct group_set *shown;
 	json_t *root, *groups, *notes;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "epo:" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "epo:l:" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			explain = true;
@@ -278,6 +431,9 @@ int cmd_groups(int argc, char *argv[])
 			}
 			predict = true;
 			break;
+		case 'l':
+			from = optarg;
+			break;
 		case 'j':
 			opts.json = true;
 			break;
@@ -289,7 +445,10 @@ int cmd_groups(int argc, char *argv[])
 		}
 	}
 
-	r = topo_scan_reported(&t, TOPO_SCAN_CONFIG | TOPO_SCAN_NAMES | TOPO_SCAN_LINKS);
+	if (from)
+		r = load_lspci(from, &t, &info);
+	else
+		r = topo_scan_reported(&t, TOPO_SCAN_CONFIG | TOPO_SCAN_NAMES | TOPO_SCAN_LINKS);
 	if (r < 0)
 		return r;
 	r = groups_kernel(t, &ks);
@@ -298,7 +457,7 @@ int cmd_groups(int argc, char *argv[])
 		return r;
 	}
 	if (predict || explain) {
-		if (sysfs_exists("/sys/firmware/acpi/tables/IVRS"))
+		if (from ? info.amd_iommu : sysfs_exists("/sys/firmware/acpi/tables/IVRS"))
 			gopts.flags |= GROUPS_AMD_IVRS;
 		r = groups_predict_opts(t, &gopts, &ps);
 		if (r < 0) {
@@ -363,6 +522,17 @@ int cmd_groups(int argc, char *argv[])
 	json_object_set_new(root, "agrees_with_kernel",
 			    predict && ks->n_groups ? json_boolean(group_sets_agree(ks, ps))
 						    : json_null());
+	json_object_set_new(root, "from_lspci", from ? json_string(from) : json_null());
+	json_object_set_new(root, "differences",
+			    ps && ks->n_groups ? differences(ks, ps) : json_array());
+	if (from && !info.extended && (predict || explain))
+		json_array_append_new(
+			notes,
+			json_string(
+				"the lspci text shows no extended capabilities: lspci ran "
+				"without root, or the kernel could not read extended configuration "
+				"space (then it sees no ACS either, as the prediction assumes); "
+				"the groups that depend on ACS are uncertain"));
 	for (size_t i = 0; ps && (predict || explain) && i < ps->n_notes; i++)
 		json_array_append_new(notes, json_string(ps->notes[i]));
 	json_object_set_new(root, "notes", notes);

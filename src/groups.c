@@ -109,6 +109,8 @@ struct pctx {
 	const struct groups_opts *o;
 	bool acs_booted; /* ACS control as pci_std_enable_acs() leaves it */
 	bool cur_uncertain; /* the device being placed depended on unknown data */
+	struct group_unknown *cur_unknown; /* on what of which devices */
+	size_t n_cur_unknown;
 	int *grp; /* group index per device, -1: none yet */
 	size_t n_groups;
 	size_t *order; /* probe order (device indices) */
@@ -119,6 +121,31 @@ struct pctx {
 static size_t idx(const struct pctx *c, const struct topo_dev *d)
 {
 	return (size_t)(d - c->t->devs);
+}
+
+/* The device being placed depends on something of d that is not known. */
+static void unknown(struct pctx *c, const struct topo_dev *d, enum group_unknown_what w)
+{
+	c->cur_uncertain = true;
+	for (size_t i = 0; i < c->n_cur_unknown; i++)
+		if (c->cur_unknown[i].dev == d && c->cur_unknown[i].what == w)
+			return;
+	c->cur_unknown = xrealloc(c->cur_unknown, (c->n_cur_unknown + 1) * sizeof(*c->cur_unknown));
+	c->cur_unknown[c->n_cur_unknown++] = (struct group_unknown){ .dev = d, .what = w };
+}
+
+const char *group_unknown_name(enum group_unknown_what w)
+{
+	switch (w) {
+	case GROUP_UNKNOWN_ACS:
+		return "acs";
+	case GROUP_UNKNOWN_PCIE_TYPE:
+		return "pcie-type";
+	case GROUP_UNKNOWN_HEADER:
+		return "header";
+	default:
+		return "dma-alias";
+	}
 }
 
 static bool same_bus(const struct topo_dev *a, const struct topo_dev *b)
@@ -154,7 +181,7 @@ static bool multifunction(struct pctx *c, const struct topo_dev *d)
 	if (d->func > 0)
 		return true;
 	if (!d->cfg_read)
-		c->cur_uncertain = true;
+		unknown(c, d, GROUP_UNKNOWN_HEADER);
 	return d->multifunction;
 }
 
@@ -261,14 +288,14 @@ static int acs_override(struct pctx *c, const struct topo_dev *d)
 	if (!groups_opts_override(o))
 		return -1;
 	if (!pcie_known(d)) {
-		c->cur_uncertain = true;
+		unknown(c, d, GROUP_UNKNOWN_PCIE_TYPE);
 		return -1;
 	}
 	/* "Never override ACS for legacy devices or devices with ACS caps" */
 	if (!is_pcie(d) || d->acs_cap_offset)
 		return -1;
 	if (!d->cfg_extended)
-		c->cur_uncertain = true; /* it may have an ACS capability we cannot see */
+		unknown(c, d, GROUP_UNKNOWN_ACS); /* it may have an ACS capability we cannot see */
 	for (size_t i = 0; i < o->n_override_ids; i++)
 		if (o->override_ids[i].vendor == d->vendor &&
 		    o->override_ids[i].device == d->device)
@@ -426,7 +453,7 @@ static struct acs_verdict acs_flags_enabled(struct pctx *c, const struct topo_de
 	uint16_t ctrl;
 
 	if (!d->cfg_extended) {
-		c->cur_uncertain = true;
+		unknown(c, d, GROUP_UNKNOWN_ACS);
 		v.why = ACS_WHY_UNKNOWN;
 		v.missing = flags;
 		return v;
@@ -462,7 +489,7 @@ static struct acs_verdict acs_enabled(struct pctx *c, const struct topo_dev *d, 
 		return v;
 	}
 	if (!pcie_known(d)) {
-		c->cur_uncertain = true;
+		unknown(c, d, GROUP_UNKNOWN_PCIE_TYPE);
 		v.why = ACS_WHY_UNKNOWN;
 		v.missing = flags;
 		return v;
@@ -556,7 +583,7 @@ static const char *dma_alias_quirk(struct pctx *c, const struct topo_dev *d, uns
 		return "quirk_plx_ntb_dma_alias";
 	/* quirk_switchtec_ntb_dma_alias(): proxy IDs come from device memory */
 	if ((d->vendor == 0x11f8 || d->vendor == 0x1055) && (d->class >> 8) == 0x0680)
-		c->cur_uncertain = true;
+		unknown(c, d, GROUP_UNKNOWN_DMA_ALIAS);
 	return NULL;
 }
 
@@ -692,7 +719,7 @@ static int device_group(struct pctx *c, struct topo_dev *d, struct group_link *l
 		if (bridge_xlate_root(tmp))
 			break;
 		if (!pcie_known(tmp)) {
-			c->cur_uncertain = true;
+			unknown(c, tmp, GROUP_UNKNOWN_PCIE_TYPE);
 			alias = false;
 		} else if (is_pcie(tmp)) {
 			alias = tmp->pcie_type == PCIE_PCIE_TO_PCI ||
@@ -855,6 +882,16 @@ static int cmp_group_first(const void *a, const void *b)
 	return cmp_devp(&x->devs[0], &y->devs[0]);
 }
 
+/* By device (address order: t->devs is sorted), then by what. */
+static int cmp_unknown(const void *a, const void *b)
+{
+	const struct group_unknown *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return (int)x->what - (int)y->what;
+}
+
 int groups_predict(struct topo *t, unsigned flags, struct group_set **out)
 {
 	struct groups_opts o = { .flags = flags };
@@ -867,6 +904,7 @@ int groups_predict_opts(struct topo *t, const struct groups_opts *o, struct grou
 	struct group_set *s = xcalloc(1, sizeof(*s));
 	struct pctx c = { .t = t, .o = &s->opts };
 	_cleanup_free_ bool *unc = NULL;
+	_cleanup_free_ struct group *gu = NULL; /* per group index: its unknown list */
 	bool kernel_groups = false, header_only = false;
 	size_t n = t->n ? t->n : 1;
 
@@ -877,6 +915,7 @@ int groups_predict_opts(struct topo *t, const struct groups_opts *o, struct grou
 	c.grp = xcalloc(n, sizeof(int));
 	c.order = xcalloc(n, sizeof(size_t));
 	unc = xcalloc(n, sizeof(bool));
+	gu = xcalloc(n, sizeof(*gu));
 
 	for (size_t i = 0; i < t->n; i++) {
 		c.grp[i] = -1;
@@ -910,6 +949,7 @@ int groups_predict_opts(struct topo *t, const struct groups_opts *o, struct grou
 			continue;
 		}
 		c.cur_uncertain = false;
+		c.n_cur_unknown = 0;
 		memset(c.devfns, 0, sizeof(c.devfns));
 		g = device_group(&c, d, &s->links[i]);
 		if (g < 0)
@@ -917,6 +957,18 @@ int groups_predict_opts(struct topo *t, const struct groups_opts *o, struct grou
 		c.grp[i] = g;
 		if (c.cur_uncertain)
 			unc[g] = true; /* group indices < n */
+		for (size_t u = 0; u < c.n_cur_unknown; u++) {
+			struct group *x = &gu[g];
+			bool dup = false;
+
+			for (size_t v = 0; v < x->n_unknown && !dup; v++)
+				dup = x->unknown[v].dev == c.cur_unknown[u].dev &&
+				      x->unknown[v].what == c.cur_unknown[u].what;
+			if (dup)
+				continue;
+			x->unknown = xrealloc(x->unknown, (x->n_unknown + 1) * sizeof(*x->unknown));
+			x->unknown[x->n_unknown++] = c.cur_unknown[u];
+		}
 	}
 
 	s->groups = xcalloc(c.n_groups ? c.n_groups : 1, sizeof(*s->groups));
@@ -924,6 +976,11 @@ int groups_predict_opts(struct topo *t, const struct groups_opts *o, struct grou
 	for (size_t g = 0; g < c.n_groups; g++) {
 		s->groups[g].id = -1;
 		s->groups[g].uncertain = unc[g];
+		s->groups[g].unknown = gu[g].unknown;
+		s->groups[g].n_unknown = gu[g].n_unknown;
+		if (gu[g].n_unknown > 1)
+			qsort(gu[g].unknown, gu[g].n_unknown, sizeof(*gu[g].unknown), cmp_unknown);
+		gu[g].unknown = NULL;
 	}
 	for (size_t i = 0; i < t->n; i++) {
 		struct group *gr;
@@ -936,6 +993,7 @@ int groups_predict_opts(struct topo *t, const struct groups_opts *o, struct grou
 	}
 	if (s->n_groups > 1)
 		qsort(s->groups, s->n_groups, sizeof(*s->groups), cmp_group_first);
+	free(c.cur_unknown);
 	free(c.grp);
 	free(c.order);
 	*out = s;
@@ -982,7 +1040,9 @@ static int cmp_group_id(const void *a, const void *b)
 
 int groups_kernel(struct topo *t, struct group_set **out)
 {
-	_cleanup_closedir_ DIR *dir = sysfs_opendir("/sys/kernel/iommu_groups");
+	/* an lspci text is another machine: its groups are its "IOMMU group:" lines */
+	_cleanup_closedir_ DIR *dir =
+		t->origin == TOPO_ORIGIN_SYSFS ? sysfs_opendir("/sys/kernel/iommu_groups") : NULL;
 	struct group_set *s = xcalloc(1, sizeof(*s));
 	struct dirent *de;
 
@@ -1034,6 +1094,7 @@ void group_set_free(struct group_set *s)
 	for (size_t i = 0; i < s->n_groups; i++) {
 		free(s->groups[i].devs);
 		strv_free(s->groups[i].others);
+		free(s->groups[i].unknown);
 	}
 	free(s->groups);
 	free(s->links);
@@ -1104,7 +1165,7 @@ static const char *port_kind(const struct topo_dev *d)
 }
 
 /* "has no ACS capability (SV RR CR UF missing)" etc. */
-static void acs_why_text(const struct acs_verdict *v, char *buf, size_t len)
+static void acs_why_text(const struct acs_verdict *v, char *buf, size_t len, bool lspci)
 {
 	char bits[64];
 
@@ -1130,7 +1191,9 @@ static void acs_why_text(const struct acs_verdict *v, char *buf, size_t len)
 			 v->enabled ? "treated as" : "not", v->quirk);
 		break;
 	case ACS_WHY_UNKNOWN:
-		snprintf(buf, len, "has unknown ACS (config space not readable; run as root)");
+		snprintf(buf, len, "%s",
+			 lspci ? "has unknown ACS (not in the lspci text: run lspci -vvnn as root)"
+			       : "has unknown ACS (config space not readable; run as root)");
 		break;
 	default:
 		snprintf(buf, len, "is isolated");
@@ -1170,7 +1233,7 @@ static const char *rule_name(enum group_rule r)
 	}
 }
 
-static char *link_text(const struct topo_dev *d, const struct group_link *l)
+static char *link_text(const struct topo_dev *d, const struct group_link *l, bool lspci)
 {
 	char why[160], why2[160];
 
@@ -1186,7 +1249,7 @@ static char *link_text(const struct topo_dev *d, const struct group_link *l)
 				 "(requester ID of the bridge)",
 				 d->addr, port_kind(l->via), l->via->addr);
 	case GROUP_RULE_ACS_PATH:
-		acs_why_text(&l->acs, why, sizeof(why));
+		acs_why_text(&l->acs, why, sizeof(why), lspci);
 		if (l->culprit == l->via)
 			return xasprintf("%s is below %s %s, which %s: peer-to-peer "
 					 "requests can pass it without reaching the IOMMU",
@@ -1196,8 +1259,8 @@ static char *link_text(const struct topo_dev *d, const struct group_link *l)
 				 d->addr, port_kind(l->via), l->via->addr, port_kind(l->culprit),
 				 l->culprit->addr, why);
 	case GROUP_RULE_MULTIFUNCTION:
-		acs_why_text(&l->acs, why, sizeof(why));
-		acs_why_text(&l->other, why2, sizeof(why2));
+		acs_why_text(&l->acs, why, sizeof(why), lspci);
+		acs_why_text(&l->other, why2, sizeof(why2), lspci);
 		return xasprintf("%s and %s are functions of one multifunction device without "
 				 "isolation between them: %s %s; %s %s",
 				 l->culprit->addr, l->via->addr, l->culprit->addr, why,
@@ -1226,7 +1289,7 @@ json_t *group_explain(const struct group_set *pred, const struct group *g)
 
 		if (l->rule == GROUP_RULE_NEW || l->rule == GROUP_RULE_UNGROUPED)
 			continue;
-		text = link_text(d, l);
+		text = link_text(d, l, t->origin == TOPO_ORIGIN_LSPCI);
 		o = json_object();
 		json_object_set_new(o, "device", json_string(d->addr));
 		json_object_set_new(o, "rule", json_string(rule_name(l->rule)));

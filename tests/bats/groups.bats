@@ -183,3 +183,127 @@ assert_predict_matches_truth() {
 	assert_success
 	assert_equal "$(jq '[.groups[] | select(.uncertain)] | length > 0' <<<"$output")" true
 }
+
+# --- groups --from-lspci: another machine from its lspci -vvnn text -------------------------------
+
+REALHW=$REPO/tests/fixtures/realhw
+
+# The text of a realhw JSON file ($1: probe), without its IOMMU group lines when $2 = strip.
+realhw_text() {
+	if [ "${2-}" = strip ]; then
+		jq -r .lspci "$REALHW/$1.json" | grep -v 'IOMMU group:'
+	else
+		jq -r .lspci "$REALHW/$1.json"
+	fi
+}
+partition_of_realhw() {
+	jq -r '.groups | [.[] | sort | join(" ")] | sort | .[]' "$REALHW/$1.json"
+}
+
+@test "from-lspci: the four real machines, IOMMU group lines stripped, give their kernels' groups" {
+	for f in "$REALHW"/*.json; do
+		p=$(basename "$f" .json)
+		realhw_text "$p" strip >"$BATS_TEST_TMPDIR/$p.txt"
+		run vfioctl --json groups --predict --from-lspci "$BATS_TEST_TMPDIR/$p.txt"
+		assert_success
+		assert_equal "$(partition_of_groups <<<"$output")" "$(partition_of_realhw "$p")"
+		assert_equal "$(jq -r '.mode, .from_lspci, .agrees_with_kernel, ([.groups[] | select(.uncertain)] | length)' <<<"$output")" \
+			"$(printf 'predicted\n%s\nnull\n0' "$BATS_TEST_TMPDIR/$p.txt")"
+	done
+}
+
+@test "from-lspci: with the IOMMU group lines: the kernel's groups, agreement, no differences" {
+	realhw_text BC3F2240B9 >"$BATS_TEST_TMPDIR/x570.txt"
+	run vfioctl --json groups --from-lspci "$BATS_TEST_TMPDIR/x570.txt"
+	assert_success
+	assert_equal "$(jq -r '.mode, .iommu, (.groups | length)' <<<"$output")" "$(printf 'kernel\ntrue\n31')"
+	assert_equal "$(partition_of_groups <<<"$output")" "$(partition_of_realhw BC3F2240B9)"
+	run vfioctl --json groups --predict --from-lspci "$BATS_TEST_TMPDIR/x570.txt"
+	assert_success
+	assert_equal "$(jq -c '[.agrees_with_kernel, .differences]' <<<"$output")" '[true,[]]'
+	# --explain of kernel groups: the model agrees with each, and says why devices share one
+	run vfioctl --json groups --explain --from-lspci "$BATS_TEST_TMPDIR/x570.txt"
+	assert_success
+	assert_equal "$(jq '[.groups[] | select(.model_agrees != true)] | length' <<<"$output")" 0
+	assert_equal "$(jq -r '[.groups[].explain[].rule] | unique | join(" ")' <<<"$output")" "acs-upstream multifunction"
+	# the GPU and its HDMI audio function: together, and why
+	run vfioctl groups --explain --from-lspci "$BATS_TEST_TMPDIR/x570.txt" 0d:00.1
+	assert_success
+	assert_output --partial "0000:0d:00.0"
+	assert_output --partial "functions of one multifunction device"
+}
+
+@test "from-lspci: stdin, and -D, give the same prediction as the file" {
+	realhw_text 92736B8DE6 strip >"$BATS_TEST_TMPDIR/tgl.txt"
+	sed -E 's/^([0-9a-f]{2}:[0-9a-f]{2}\.[0-7] )/0000:\1/' "$BATS_TEST_TMPDIR/tgl.txt" >"$BATS_TEST_TMPDIR/tgl-D.txt"
+	want=$(vfioctl --json groups --predict --from-lspci "$BATS_TEST_TMPDIR/tgl.txt" | jq 'del(.from_lspci)')
+	run vfioctl --json groups --predict --from-lspci - <"$BATS_TEST_TMPDIR/tgl-D.txt"
+	assert_success
+	assert_equal "$(jq 'del(.from_lspci)' <<<"$output")" "$want"
+	assert_equal "$(jq -r .from_lspci <<<"$output")" -
+}
+
+@test "from-lspci: a changed IOMMU group line is reported as a difference" {
+	realhw_text BC3F2240B9 | sed 's/IOMMU group: 30$/IOMMU group: 29/' >"$BATS_TEST_TMPDIR/x.txt"
+	run vfioctl --json groups --predict --from-lspci "$BATS_TEST_TMPDIR/x.txt"
+	assert_success
+	assert_equal "$(jq -c '[.agrees_with_kernel, .differences]' <<<"$output")" \
+		'[false,[{"kernel_group":29,"kernel":["0000:0f:00.3","0000:0f:00.4"],"predicted":["0000:0f:00.3"]}]]'
+	run vfioctl groups --predict --from-lspci "$BATS_TEST_TMPDIR/x.txt"
+	assert_output --partial "difference: kernel group 29 has 0000:0f:00.3 0000:0f:00.4; predicted: 0000:0f:00.3"
+	assert_output --partial "differs from the groups in the lspci text"
+}
+
+@test "from-lspci: lspci without root (<access denied>): every group uncertain, the unknown named" {
+	# what lspci prints without root: no capability list at all
+	realhw_text 23175F9255 strip | grep -vE '^\s+(Capabilities|ACSC)' |
+		sed -E 's/^(\tBus: .*)$/\1\n\tCapabilities: <access denied>/' >"$BATS_TEST_TMPDIR/user.txt"
+	run vfioctl --json groups --predict --from-lspci "$BATS_TEST_TMPDIR/user.txt"
+	assert_success
+	assert_equal "$(jq '[.groups[] | select(.devices[0].role == "bridge" and (.uncertain | not))] | length' <<<"$output")" 0
+	assert_equal "$(jq -r '.groups[] | select(.devices | map(.address) | index("0000:01:00.0")) | .uncertain_due_to[] | "\(.device) \(.unknown)"' <<<"$output")" \
+		"$(printf '0000:00:02.2 pcie-type\n0000:00:02.4 pcie-type')"
+	assert_equal "$(jq '.notes | map(select(test("no extended capabilities"))) | length' <<<"$output")" 1
+	run vfioctl groups --predict --from-lspci "$BATS_TEST_TMPDIR/user.txt"
+	assert_output --partial "uncertain: the PCIe port type of 0000:00:02.2, 0000:00:02.4 are unknown"
+}
+
+@test "from-lspci: no extended capabilities: the groups behind each root port depend on its ACS" {
+	realhw_text BC3F2240B9 strip | grep -vE '^\s+(Capabilities: \[[0-9a-f]{3} |ACSC)' >"$BATS_TEST_TMPDIR/noext.txt"
+	run vfioctl --json groups --predict --from-lspci "$BATS_TEST_TMPDIR/noext.txt"
+	assert_success
+	# the GPU behind root port 00:03.1: uncertain because of that port's ACS
+	assert_equal "$(jq -r '.groups[] | select(.devices | map(.address) | index("0000:0d:00.0")) | [.uncertain, (.uncertain_due_to[] | "\(.device) \(.unknown)")] | join(",")' <<<"$output")" \
+		"true,0000:00:03.1 acs"
+	run vfioctl groups --predict --explain --from-lspci "$BATS_TEST_TMPDIR/noext.txt"
+	assert_output --partial "uncertain: the ACS of 0000:00:03.1 is unknown"
+	assert_output --partial "not in the lspci text: run lspci -vvnn as root"
+}
+
+@test "from-lspci: garbled or truncated text exits 2 and names its first bad line" {
+	realhw_text 92736B8DE6 >"$BATS_TEST_TMPDIR/ok.txt"
+	head -c 3000 "$BATS_TEST_TMPDIR/ok.txt" >"$BATS_TEST_TMPDIR/cut.txt"
+	n=$(wc -l <"$BATS_TEST_TMPDIR/cut.txt")
+	run vfioctl groups --predict --from-lspci "$BATS_TEST_TMPDIR/cut.txt"
+	assert_equal "$status" 2
+	assert_output --partial "cut.txt:$((n + 1)): the text ends inside this line"
+	sed '5s/Express (v2) Root Port/Express (v2) Rot Port/' "$BATS_TEST_TMPDIR/ok.txt" >"$BATS_TEST_TMPDIR/bad.txt"
+	if grep -q 'Rot Port' "$BATS_TEST_TMPDIR/bad.txt"; then
+		line=$(grep -n 'Rot Port' "$BATS_TEST_TMPDIR/bad.txt" | cut -d: -f1)
+	else
+		printf '00:1f.0 ISA bridge [0601] Intel\n' >>"$BATS_TEST_TMPDIR/bad.txt"
+		line=$(wc -l <"$BATS_TEST_TMPDIR/bad.txt")
+	fi
+	run vfioctl groups --predict --from-lspci "$BATS_TEST_TMPDIR/bad.txt"
+	assert_equal "$status" 2
+	assert_output --partial "bad.txt:$line:"
+	run --separate-stderr vfioctl --json groups --predict --from-lspci "$BATS_TEST_TMPDIR/bad.txt"
+	assert_equal "$status" 2
+	assert_equal "$(jq .error.exit <<<"$output")" 2
+	run vfioctl groups --predict --from-lspci "$BATS_TEST_TMPDIR/nonexistent"
+	assert_equal "$status" 2
+	assert_output --partial "No such file"
+	run vfioctl groups --predict --from-lspci - </dev/null
+	assert_equal "$status" 2
+	assert_output --partial "stdin:1: no devices"
+}

@@ -1,19 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Unit tests of the IOMMU group predictor (src/groups.c):
- *  - real machines: the JSON files in tests/fixtures/realhw hold `lspci -vvnn` text (filtered
- *    to headers, IOMMU group, Bus:, the PCIe capability and ACS lines) and the
- *    groups their kernels made; we build a struct topo from the text and compare
- *    the predicted partition with the kernel's;
- *  - hand-built topologies for the rules the machines do not exercise (QEMU q35
- *    bridges, switches without ACS, quirks, pcie_acs_override, unreadable config).
+ * Unit tests of the IOMMU group predictor (src/groups.c) on hand-built topologies,
+ * for the rules real machines do not exercise (QEMU q35 bridges, switches without
+ * ACS, quirks, pcie_acs_override, unreadable config). The real machines of
+ * tests/fixtures/realhw are in test-lspci.c.
  *
- * `make check-unit` builds and runs it from the repository root (VFIOCTL_REALHW overrides
- * the fixture directory); build/unit/test-groups -v prints the predicted groups and
- * their explanations.
+ * `make check-unit` builds and runs it from the repository root.
  */
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 
@@ -37,176 +30,11 @@ static int verbose;
 		}                                     \
 	} while (0)
 
-/* ---------------------------------------------------------------------------------------------
- * A struct topo from lspci -vvnn text
- */
-
-static uint16_t acs_bits(const char *line)
-{
-	static const struct {
-		const char *name;
-		uint16_t bit;
-	} names[] = { { "SrcValid+", ACS_SV },	  { "TransBlk+", ACS_TB },
-		      { "ReqRedir+", ACS_RR },	  { "CmpltRedir+", ACS_CR },
-		      { "UpstreamFwd+", ACS_UF }, { "EgressCtrl+", ACS_EC },
-		      { "DirectTrans+", ACS_DT } };
-	uint16_t v = 0;
-
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (strstr(line, names[i].name))
-			v |= names[i].bit;
-	return v;
-}
-
-static int pcie_type_of(const char *s)
-{
-	static const struct {
-		const char *text;
-		int type;
-	} types[] = {
-		/* longest first: "Legacy Endpoint" contains "Endpoint" */
-		{ "Root Complex Integrated Endpoint", PCIE_RC_ENDPOINT },
-		{ "Root Complex Event Collector", PCIE_RC_EVENT_COLLECTOR },
-		{ "Legacy Endpoint", PCIE_LEGACY_ENDPOINT },
-		{ "PCI-Express to PCI/PCI-X Bridge", PCIE_PCIE_TO_PCI },
-		{ "PCI/PCI-X to PCI-Express Bridge", PCIE_PCI_TO_PCIE },
-		{ "Root Port", PCIE_ROOT_PORT },
-		{ "Upstream Port", PCIE_UPSTREAM },
-		{ "Downstream Port", PCIE_DOWNSTREAM },
-		{ "Endpoint", PCIE_ENDPOINT },
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(types); i++)
-		if (strstr(s, types[i].text))
-			return types[i].type;
-	return PCIE_NONE;
-}
-
-/* The last "[xxxx:xxxx]" of a header line: vendor:device. */
-static bool parse_ids(const char *line, uint16_t *vendor, uint16_t *device)
-{
-	const char *found = NULL;
-
-	for (const char *p = strchr(line, '['); p; p = strchr(p + 1, '[')) {
-		unsigned v, d;
-		int n = 0;
-
-		if (sscanf(p, "[%4x:%4x]%n", &v, &d, &n) == 2 && n == 11)
-			found = p;
-	}
-	if (!found)
-		return false;
-	{
-		unsigned v, d;
-
-		sscanf(found, "[%4x:%4x]", &v, &d);
-		*vendor = (uint16_t)v;
-		*device = (uint16_t)d;
-	}
-	return true;
-}
-
-static struct topo *topo_from_lspci(const char *text)
-{
-	struct topo *t = xcalloc(1, sizeof(*t));
-	_cleanup_free_ char *copy = xstrdup(text);
-	struct topo_dev *d = NULL;
-	char *save = NULL;
-	size_t cap = 0;
-
-	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		unsigned bus, slot, func, cls, pri, sec, sub, off;
-		char *p;
-
-		if (isxdigit((unsigned char)line[0]) &&
-		    sscanf(line, "%2x:%2x.%1x", &bus, &slot, &func) == 3) {
-			if (t->n == cap) {
-				cap = cap ? cap * 2 : 64;
-				t->devs = xrealloc(t->devs, cap * sizeof(*t->devs));
-			}
-			d = &t->devs[t->n++];
-			memset(d, 0, sizeof(*d));
-			d->bus = bus;
-			d->slot = slot;
-			d->func = func;
-			snprintf(d->addr, sizeof(d->addr), "0000:%02x:%02x.%x", bus, slot, func);
-			d->iommu_group = -1;
-			d->header_type = 0;
-			d->secondary_bus = d->subordinate_bus = -1;
-			d->pcie_type = PCIE_NONE;
-			d->revision = -1;
-			d->numa_node = -1;
-			d->boot_vga = -1;
-			d->vf_index = -1;
-			d->sriov_totalvfs = d->sriov_numvfs = d->sriov_autoprobe = -1;
-			/* root lspci: everything readable; extended space on PCIe devices */
-			d->cfg_read = true;
-			d->cfg_size = 256;
-			p = strchr(line + 8, '[');
-			if (p && sscanf(p, "[%4x]", &cls) == 1)
-				d->class = cls << 8;
-			p = strstr(line, "(prog-if ");
-			if (p && sscanf(p, "(prog-if %2x", &cls) == 1)
-				d->class |= cls;
-			parse_ids(line, &d->vendor, &d->device);
-			continue;
-		}
-		if (!d)
-			continue;
-		while (*line == '\t' || *line == ' ')
-			line++;
-		if (sscanf(line, "IOMMU group: %u", &off) == 1) {
-			d->iommu_group = (int)off;
-		} else if (sscanf(line, "Bus: primary=%x, secondary=%x, subordinate=%x", &pri, &sec,
-				  &sub) == 3) {
-			d->header_type = 1;
-			d->secondary_bus = (int)sec;
-			d->subordinate_bus = (int)sub;
-		} else if (strstr(line, "] Express") &&
-			   sscanf(line, "Capabilities: [%x]", &off) == 1) {
-			d->pcie_cap = (int)off;
-			d->pcie_type = pcie_type_of(line);
-			d->cfg_extended = true;
-			d->cfg_size = 4096;
-		} else if (strstr(line, "] Access Control Services") &&
-			   sscanf(line, "Capabilities: [%x", &off) == 1) {
-			d->acs_cap_offset = (int)off;
-		} else if (startswith(line, "ACSCap:")) {
-			d->acs_cap = acs_bits(line);
-		} else if (startswith(line, "ACSCtl:")) {
-			d->acs_ctrl = acs_bits(line);
-		} else if (strstr(line, "Single Root I/O Virtualization") &&
-			   sscanf(line, "Capabilities: [%x", &off) == 1) {
-			d->sriov_cap_offset = (int)off;
-		} else if (strstr(line, "Alternative Routing-ID") &&
-			   sscanf(line, "Capabilities: [%x", &off) == 1) {
-			d->ari_cap_offset = (int)off;
-		}
-	}
-	qsort(t->devs, t->n, sizeof(*t->devs), topo_dev_cmp);
-	for (size_t i = 0; i < t->n; i++) {
-		struct topo_dev *x = &t->devs[i];
-
-		/* header type bit 7 is not in the text: other functions in the slot */
-		for (size_t j = 0; j < t->n; j++)
-			if (j != i && t->devs[j].bus == x->bus && t->devs[j].slot == x->slot)
-				x->multifunction = true;
-		for (size_t j = 0; j < t->n; j++)
-			if (t->devs[j].secondary_bus == (int)x->bus)
-				x->parent = &t->devs[j];
-	}
-	return t;
-}
-
 static void topo_free_test(struct topo *t)
 {
 	free(t->devs);
 	free(t);
 }
-
-/* ---------------------------------------------------------------------------------------------
- * Real machines
- */
 
 static void print_groups(const struct group_set *s)
 {
@@ -224,123 +52,6 @@ static void print_groups(const struct group_set *s)
 			       json_string_value(json_object_get(x, "text")));
 		json_decref(ex);
 	}
-}
-
-/* Does the prediction reproduce every kernel group, and only those? */
-static bool compare(const char *path, const char *what, struct topo *t, json_t *kgroups,
-		    const struct group_set *ps, size_t *n_match)
-{
-	json_t *kg, *a;
-	size_t i, j;
-	bool all = true;
-
-	*n_match = 0;
-	json_array_foreach (kgroups, i, kg) {
-		struct topo_dev *first = topo_find(t, json_string_value(json_array_get(kg, 0)));
-		const struct group *pg = first ? group_set_find(ps, first) : NULL;
-		bool same = pg && pg->n_devs == json_array_size(kg);
-
-		json_array_foreach (kg, j, a) {
-			struct topo_dev *d = topo_find(t, json_string_value(a));
-
-			same &= d && group_set_find(ps, d) == pg;
-		}
-		if (same) {
-			(*n_match)++;
-			continue;
-		}
-		all = false;
-		fprintf(stderr, "%s (%s): kernel group", path, what);
-		json_array_foreach (kg, j, a)
-			fprintf(stderr, " %s", json_string_value(a));
-		fprintf(stderr, " != predicted");
-		for (size_t k = 0; pg && k < pg->n_devs; k++)
-			fprintf(stderr, " %s", pg->devs[k]->addr);
-		fputc('\n', stderr);
-	}
-	/* every predicted group must be a kernel group (no extra grouped devices) */
-	for (i = 0; i < ps->n_groups; i++) {
-		bool in_kernel = false;
-
-		json_array_foreach (kgroups, j, kg) {
-			struct topo_dev *d = topo_find(t, json_string_value(json_array_get(kg, 0)));
-
-			in_kernel |= d && group_set_find(ps, d) == &ps->groups[i];
-		}
-		if (!in_kernel)
-			fprintf(stderr, "%s (%s): predicted group of %s is not a kernel group\n",
-				path, what, ps->groups[i].devs[0]->addr);
-		all &= in_kernel;
-	}
-	return all;
-}
-
-static void test_realhw_file(const char *path, int *machines, int *exact)
-{
-	json_error_t err;
-	json_t *root = json_load_file(path, 0, &err), *kgroups;
-	const char *text, *vendor;
-	struct group_set *ps = NULL;
-	struct topo *t;
-	size_t n_match;
-	unsigned flags;
-	bool all;
-
-	EXPECT(root, "%s: %s", path, err.text);
-	if (!root)
-		return;
-	text = json_string_value(json_object_get(root, "lspci"));
-	vendor = json_string_value(json_object_get(root, "cpu_vendor"));
-	kgroups = json_object_get(root, "groups");
-	t = topo_from_lspci(text);
-	flags = streq(vendor, "AMD") ? GROUPS_AMD_IVRS : 0;
-
-	/* 1. as on the machine: IOMMU on, ACS controls as read */
-	EXPECT(groups_predict(t, flags, &ps) == 0, "predict");
-	all = compare(path, "IOMMU on", t, kgroups, ps, &n_match);
-	printf("%s: %zu/%zu kernel groups predicted exactly%s\n", path, n_match,
-	       json_array_size(kgroups), all ? " (partition matches)" : "");
-	if (verbose)
-		print_groups(ps);
-	EXPECT(all, "%s: partition differs", path);
-	(*machines)++;
-	*exact += all;
-	group_set_free(ps);
-
-	/* 2. as if the IOMMU were off: no kernel groups to learn which devices are left out */
-	for (size_t i = 0; i < t->n; i++)
-		t->devs[i].iommu_group = -1;
-	EXPECT(groups_predict(t, flags, &ps) == 0, "predict");
-	EXPECT(compare(path, "IOMMU off", t, kgroups, ps, &n_match),
-	       "%s: partition differs without kernel groups", path);
-	group_set_free(ps);
-
-	topo_free_test(t);
-	json_decref(root);
-}
-
-static void test_realhw(void)
-{
-	const char *dir =
-		getenv("VFIOCTL_REALHW") ? getenv("VFIOCTL_REALHW") : "tests/fixtures/realhw";
-	_cleanup_closedir_ DIR *d = opendir(dir);
-	struct dirent *de;
-	int machines = 0, exact = 0;
-	char **names = NULL;
-	size_t n = 0;
-
-	EXPECT(d, "%s: %s", dir, strerror(errno));
-	while (d && (de = readdir(d)))
-		if (strstr(de->d_name, ".json"))
-			strv_push(&names, &n, de->d_name);
-	for (size_t i = 0; i < n; i++) {
-		_cleanup_free_ char *p = xasprintf("%s/%s", dir, names[i]);
-
-		test_realhw_file(p, &machines, &exact);
-	}
-	strv_free(names);
-	printf("real machines: %d/%d partitions match exactly\n", exact, machines);
-	EXPECT(machines == 4, "expected 4 machines, found %d", machines);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -686,6 +397,5 @@ int main(int argc, char *argv[])
 	test_multifunction();
 	test_unreadable();
 	test_check();
-	test_realhw();
 	return unit_report("test-groups");
 }
