@@ -5,8 +5,10 @@
 #
 # Usage: tests/vm/run.sh [OPTIONS] -- COMMAND [ARGS...]
 #   --topology NAME   extra devices from tests/vm/topologies/NAME.sh (default: none)
-#   --no-iommu        no intel-iommu device (and no intel_iommu=on)
-#   --intremap on|off intel-iommu interrupt remapping (default on)
+#   --no-iommu        no IOMMU device (and no intel_iommu=on)
+#   --iommu intel|amd the emulated IOMMU: intel-iommu (VT-d, default) or
+#                     amd-iommu (AMD-Vi)
+#   --intremap on|off the IOMMU's interrupt remapping (default on)
 #   --append ARGS     extra kernel command line (appended last, so it wins)
 #   --mem MiB         guest RAM (default 1024)
 #   --smp N           vCPUs (default 2)
@@ -40,7 +42,7 @@ REPO=$(cd "$HERE/../.." && pwd)
 CACHE=${VFIOCTL_VM_CACHE:-/var/cache/vfioctl-vm}
 QEMU=${QEMU:-qemu-system-x86_64}
 
-TOPOLOGY=none IOMMU=1 INTREMAP=on APPEND="" MEM=1024 SMP=2 SYSTEMD=0
+TOPOLOGY=none IOMMU=1 IOMMU_KIND=intel INTREMAP=on APPEND="" MEM=1024 SMP=2 SYSTEMD=0
 OUT="" TIMEOUT=${VFIOCTL_VM_TIMEOUT:-600} VERBOSE=${VFIOCTL_VM_VERBOSE:-0}
 BOOT_TIMEOUT=${VFIOCTL_VM_BOOT_TIMEOUT:-300}
 KNAME=${VFIOCTL_VM_KERNEL:-current}
@@ -57,6 +59,8 @@ while [ $# -gt 0 ]; do
 	--topology) TOPOLOGY=$2; shift 2 ;;
 	--topology=*) TOPOLOGY=${1#*=}; shift ;;
 	--no-iommu) IOMMU=0; shift ;;
+	--iommu) IOMMU_KIND=$2; shift 2 ;;
+	--iommu=*) IOMMU_KIND=${1#*=}; shift ;;
 	--intremap) INTREMAP=$2; shift 2 ;;
 	--intremap=*) INTREMAP=${1#*=}; shift ;;
 	--append) APPEND="$APPEND $2"; shift 2 ;;
@@ -82,6 +86,7 @@ while [ $# -gt 0 ]; do
 done
 [ $# -gt 0 ] || { echo "vm: missing -- COMMAND" >&2; usage >&2; exit 2; }
 case "$INTREMAP" in on | off) ;; *) die "--intremap must be on or off" 2 ;; esac
+case "$IOMMU_KIND" in intel | amd) ;; *) die "--iommu must be intel or amd" 2 ;; esac
 TOPO_FILE=$HERE/topologies/$TOPOLOGY.sh
 [ -f "$TOPO_FILE" ] || die "unknown topology '$TOPOLOGY' (see $HERE/topologies)" 2
 
@@ -206,7 +211,8 @@ KAPPEND+=" tsc=unstable random.trust_cpu=on"
 # Interrupt-remapped IO-APIC") before anything runs.
 KAPPEND+=" no_timer_check"
 if [ "$VERBOSE" = 1 ]; then KAPPEND+=" loglevel=7"; else KAPPEND+=" loglevel=4"; fi
-[ "$IOMMU" = 1 ] && KAPPEND+=" intel_iommu=on"
+# AMD-Vi is on whenever the firmware has an IVRS table; VT-d needs asking
+[ "$IOMMU" = 1 ] && [ "$IOMMU_KIND" = intel ] && KAPPEND+=" intel_iommu=on"
 [ "$SYSTEMD" = 1 ] && KAPPEND+=" systemd.unit=vfioctl-vm.target systemd.show_status=0"
 KAPPEND+="$APPEND"
 
@@ -216,7 +222,11 @@ ARGS=(-accel tcg -M q35,kernel-irqchip=split -cpu max -smp "$SMP" -m "$MEM"
 	-chardev "file,id=console,path=$CONSOLE,append=on" -serial chardev:console
 	-chardev stdio,id=cmdio,signal=on -serial chardev:cmdio
 	-kernel "$KERNEL" -initrd "$INITRD" -append "$KAPPEND")
-[ "$IOMMU" = 1 ] && ARGS+=(-device "intel-iommu,intremap=$INTREMAP,caching-mode=on")
+if [ "$IOMMU" = 1 ] && [ "$IOMMU_KIND" = intel ]; then
+	ARGS+=(-device "intel-iommu,intremap=$INTREMAP,caching-mode=on")
+elif [ "$IOMMU" = 1 ]; then
+	ARGS+=(-device "amd-iommu,intremap=$INTREMAP")
+fi
 # the harness' own devices: virtio-9p at 00:10.0, 00:11.0, 00:12.0
 ARGS+=(-fsdev "local,id=fs_hostroot,path=/,security_model=none,readonly=on,multidevs=remap"
 	-device "virtio-9p-pci,fsdev=fs_hostroot,mount_tag=hostroot,addr=10.0,disable-legacy=on"
