@@ -69,6 +69,8 @@ struct rebind_batch {
 	size_t n_blockers;
 	char **warnings;
 	size_t n_warnings;
+	/* why the batch failed before any write (no driver, lock, journal); NULL */
+	char *error;
 };
 
 struct rebind_batch *rebind_batch_new(bool dry_run, bool force);

@@ -18,7 +18,11 @@ extern struct vfioctl_opts opts;
 #define VERDICT_PROBLEM 1 /* a check found a problem: exit 1 */
 
 /* Error codes with a fixed exit-code meaning (see main.c: exit_code()). */
-#define E_USAGE EINVAL /* bad usage or input: exit 2 */
+/*
+ * Not an errno: a kernel -EINVAL (a sysfs write the kernel refused) is a
+ * failure (exit 3), never "bad usage".
+ */
+#define E_USAGE 4096 /* bad usage or input: exit 2 */
 #define E_REFUSED ECANCELED /* refused, or failed and rolled back: exit 3 */
 #define E_PARTIAL ENOTRECOVERABLE /* failed, not fully rolled back: exit 4 */
 

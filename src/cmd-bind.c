@@ -3,7 +3,7 @@
  * vfioctl bind: move whole IOMMU groups to vfio-pci (or another driver) in
  * one batch. JSON (see vfioctl(8), JSON OUTPUT):
  *   { "operation": "bind", "dry_run": bool,
- *     "status": "ok" | "planned" | "refused" | "rolled-back" | "partial",
+ *     "status": "ok" | "planned" | "refused" | "failed" | "rolled-back" | "partial",
  *     "devices": [ { "address", "group": int|null, "requested": bool,
  *                    "before": {"driver","override"}, "after": {"driver","override"},
  *                    "status": "planned"|"unchanged"|"done"|"failed"|"rolled-back"|"left",

@@ -82,6 +82,7 @@ void rebind_batch_free(struct rebind_batch *b)
 	free(b->items);
 	strv_free(b->blockers);
 	strv_free(b->warnings);
+	free(b->error);
 	free(b);
 }
 
@@ -1329,6 +1330,8 @@ static const char *batch_status(const struct rebind_batch *b, int *nleft)
 		return "partial";
 	if (failed)
 		return "rolled-back";
+	if (b->error)
+		return "failed"; /* before any write: nothing to undo */
 	if (b->n_blockers && !b->force)
 		return "refused";
 	return b->dry_run ? "planned" : "ok";
@@ -1352,9 +1355,10 @@ json_t *rebind_batch_json(const struct rebind_batch *b)
 					status_names[it->status], "error",
 					json_string_or_null(it->message)));
 	}
-	return json_pack("{s:b, s:s, s:o, s:o, s:o}", "dry_run", b->dry_run, "status",
+	return json_pack("{s:b, s:s, s:o, s:o, s:o, s:o}", "dry_run", b->dry_run, "status",
 			 batch_status(b, NULL), "devices", devs, "blockers", json_strv(b->blockers),
-			 "warnings", json_strv(b->warnings));
+			 "warnings", json_strv(b->warnings), "error",
+			 json_string_or_null(b->error));
 }
 
 static char *state_text(const char *driver, const char *override)
@@ -1419,6 +1423,10 @@ int rebind_execute(struct rebind_batch *b, struct topo *t, const char *operation
 		r = rebind_run(b);
 	else
 		plan_all(b);
+	/* a failure before any write said why on stderr: the JSON says it too */
+	if (r < 0 && !b->n_blockers && log_errors &&
+	    streq(batch_status(b, NULL), b->dry_run ? "planned" : "ok"))
+		b->error = xstrdup(log_errors[strv_length(log_errors) - 1]);
 	for (size_t i = 0; i < b->n_warnings; i++)
 		log_warn("%s", b->warnings[i]);
 	for (size_t i = 0; i < b->n_blockers; i++) {

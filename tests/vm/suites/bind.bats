@@ -138,6 +138,15 @@ wait_stopped() {
 	assert_equal "$(jq -r '[.devices[].status] | unique | join(",")' <<<"$output")" unchanged
 }
 
+@test "bind --driver that no module provides: exit 3 (not usage), status failed, nothing changes" {
+	run --separate-stderr vfioctl --json bind --driver nosuchdrv "$LONE"
+	assert_equal "$status" 3
+	assert_equal "$(jq -r .status <<<"$output")" failed
+	[[ "$(jq -r .error <<<"$output")" == "nosuchdrv: no such PCI driver"* ]]
+	assert_equal "$(drv "$LONE")" e1000e
+	[ ! -e /run/vfioctl/journal.json ] || assert_equal "$(jq --arg a "$LONE" '.devices[$a]' /run/vfioctl/journal.json)" null
+}
+
 @test "--dry-run prints the plan and changes nothing" {
 	before=$(state)
 	run vfioctl bind --dry-run "$NIC"

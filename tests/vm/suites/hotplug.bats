@@ -54,7 +54,10 @@ check_group_answer() { # JSON BEFORE AFTER
 		case $status in
 		0) ;;
 		2) [[ "$stderr" == *"no such PCI device"* ]] || fail "bind exit 2: $stderr" ;;
-		3) [[ "$output$stderr" == *removed* || "$output$stderr" == *"rolled back"* ]] ||
+		# refused or failed with nothing left changed: the device was removed,
+		# or was being probed again after a rescan (its driver changed)
+		3) [[ "$stderr" == *removed* || "$stderr" == *"nothing was changed"* ||
+			"$stderr" == *"put back as it was"* ]] ||
 			fail "bind exit 3 without saying why: $output $stderr" ;;
 		*) fail "bind $NIC exited $status: $output $stderr" ;;
 		esac
