@@ -680,6 +680,24 @@ static size_t scan_threads(size_t n)
 	return cpus < SCAN_THREADS_MAX ? (size_t)cpus : SCAN_THREADS_MAX;
 }
 
+static void dev_clear(struct topo_dev *d)
+{
+	free(d->driver);
+	free(d->driver_override);
+	free(d->root_bus);
+	free(d->sysfs_path);
+	free(d->reset_method);
+	free(d->modalias);
+	free(d->vfio_cdev);
+	strv_free(d->netdevs);
+	strv_free(d->blockdevs);
+	free(d->vendor_name);
+	free(d->device_name);
+	free(d->class_name);
+	if (d->pcidev)
+		pci_free_dev(d->pcidev);
+}
+
 /*
  * A device that left the bus while it was read is not on it: keeping it
  * would show made-up values (no group read is not group 0). The parent and
@@ -706,13 +724,7 @@ static void drop_removed(struct topo *t)
 		struct topo_dev *d = &t->devs[i];
 
 		if (d->removed) {
-			free(d->driver);
-			free(d->driver_override);
-			free(d->root_bus);
-			free(d->sysfs_path);
-			free(d->reset_method);
-			free(d->modalias);
-			free(d->vfio_cdev);
+			dev_clear(d);
 			continue;
 		}
 		if (d->parent)
@@ -900,24 +912,8 @@ int topo_scan_for(struct topo **out, unsigned flags, char *const args[], size_t 
 
 void topo_free(struct topo *t)
 {
-	for (size_t i = 0; i < t->n; i++) {
-		struct topo_dev *d = &t->devs[i];
-
-		free(d->driver);
-		free(d->driver_override);
-		free(d->root_bus);
-		free(d->sysfs_path);
-		free(d->reset_method);
-		free(d->modalias);
-		free(d->vfio_cdev);
-		strv_free(d->netdevs);
-		strv_free(d->blockdevs);
-		free(d->vendor_name);
-		free(d->device_name);
-		free(d->class_name);
-		if (d->pcidev)
-			pci_free_dev(d->pcidev);
-	}
+	for (size_t i = 0; i < t->n; i++)
+		dev_clear(&t->devs[i]);
 	free(t->devs);
 	if (t->pacc)
 		pci_cleanup(t->pacc);
