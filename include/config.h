@@ -137,11 +137,3 @@ struct topo_dev *config_vf_dev(const struct topo *t, const struct topo_dev *pf, 
  */
 const char *config_wanted_driver(const struct config *c, const struct topo *t,
 				 const struct topo_dev *d, const struct cfg_origin **origin);
-
-/*
- * apply's lock, /run/vfioctl/apply.lock: apply holds it for a whole run (fd
- * returned, -EBUSY when another apply runs); the udev helper leaves devices
- * alone while it is held, as apply binds what it creates.
- */
-int apply_lock(void);
-bool apply_running(void);

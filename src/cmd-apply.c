@@ -34,6 +34,7 @@
 #include "config.h"
 #include "output.h"
 #include "rebind.h"
+#include "state.h"
 #include "sriov.h"
 #include "sysfs.h"
 #include "topo.h"
@@ -737,7 +738,7 @@ int cmd_apply(int argc, char *argv[])
 		return r;
 	if (!a.dry_run) {
 		/* also tells the udev helper to leave the devices to us */
-		lock_fd = apply_lock();
+		lock_fd = state_lock(STATE_LOCK_APPLY, false);
 		if (lock_fd < 0) {
 			log_error("apply: %s", lock_fd == -EBUSY
 						       ? "another 'vfioctl apply' is running"

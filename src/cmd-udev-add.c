@@ -22,42 +22,10 @@
 #include "config.h"
 #include "sriov.h"
 #include "sysfs.h"
+#include "state.h"
 #include "topo.h"
 #include "util.h"
 #include "vfioctl.h"
-
-/* apply's lock: held (exclusively) for the whole of a real apply run. */
-#define APPLY_LOCK "/run/vfioctl/apply.lock"
-
-bool apply_running(void)
-{
-	_cleanup_free_ char *p = sysfs_resolve(APPLY_LOCK);
-	_cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return false;
-	return flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
-}
-
-int apply_lock(void)
-{
-	_cleanup_free_ char *dir = sysfs_resolve("/run/vfioctl");
-	_cleanup_free_ char *p = sysfs_resolve(APPLY_LOCK);
-	int fd;
-
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		int r = -errno;
-
-		close(fd);
-		return r == -EWOULDBLOCK ? -EBUSY : r;
-	}
-	return fd; /* held until exit */
-}
 
 static int load_driver(const char *name)
 {
@@ -158,7 +126,7 @@ int cmd_udev_add(int argc, char *argv[])
 		return r;
 	if (!cfg->n_devices && !cfg->n_pfs)
 		return 0;
-	if (apply_running()) {
+	if (state_lock_busy(STATE_LOCK_APPLY)) {
 		log_debug("%s: vfioctl apply is running and binds it", addr);
 		return 0;
 	}

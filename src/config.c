@@ -13,6 +13,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "state.h"
 #include "sysfs.h"
 #include "topo.h"
 #include "util.h"
@@ -774,50 +775,35 @@ void config_write(const struct config *c, FILE *f)
 	}
 }
 
-/* Write CONFIG_PERSIST atomically: temp file in the same directory, rename. */
+/* Write CONFIG_PERSIST atomically (state.c): readers see the old file or the new one. */
 static int persist_write(const struct config *c)
 {
 	_cleanup_free_ char *dir = sysfs_resolve(CONFIG_DIR);
-	_cleanup_free_ char *path = sysfs_resolve(CONFIG_PERSIST);
-	_cleanup_free_ char *tmp = xasprintf("%s.XXXXXX", path);
-	_cleanup_fclose_ FILE *f = NULL;
-	int fd, r;
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
 
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
 		r = -errno;
 		log_error("%s: %s", dir, strerror(-r));
 		return r;
 	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		log_error("%s: %s", dir, strerror(-r));
-		return r;
-	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		r = -errno;
-		close(fd);
-		unlink(tmp);
-		return r;
-	}
+	f = open_memstream(&text, &len);
+	if (!f)
+		return -errno;
 	fputs("# Written by vfioctl --persist; read at boot by 'vfioctl apply' and the udev rule.\n"
 	      "# See vfioctl(8), CONFIGURATION. Edits are kept; comments are not.\n\n",
 	      f);
 	config_write(c, f);
-	if (fchmod(fd, 0644) < 0 || fflush(f) != 0 || fsync(fd) < 0 || ferror(f)) {
-		r = errno ? -errno : -EIO;
-		log_error("%s: %s", tmp, strerror(-r));
-		unlink(tmp);
+	if (fclose(f) != 0)
+		return -ENOMEM;
+	r = state_write_atomic(CONFIG_PERSIST, text, len, 0644);
+	if (r < 0) {
+		log_error("%s: %s", CONFIG_PERSIST, strerror(-r));
 		return r;
 	}
-	if (rename(tmp, path) < 0) {
-		r = -errno;
-		log_error("%s: %s", path, strerror(-r));
-		unlink(tmp);
-		return r;
-	}
-	log_debug("%s: written", path);
+	log_debug("%s: written", CONFIG_PERSIST);
 	return 0;
 }
 

@@ -24,14 +24,14 @@
 #include "inuse.h"
 #include "output.h"
 #include "rebind.h"
+#include "state.h"
 #include "sysfs.h"
 #include "topo.h"
 #include "util.h"
 #include "vfioctl.h"
 
-#define JOURNAL_DIR "/run/vfioctl"
-#define JOURNAL_PATH JOURNAL_DIR "/journal.json"
-#define LOCK_PATH JOURNAL_DIR "/lock"
+#define JOURNAL_PATH STATE_DIR "/journal.json"
+#define LOCK_PATH STATE_DIR "/" STATE_LOCK_ENGINE
 #define EVENT_TIMEOUT_MS 10000 /* per batch, restarted by every event seen */
 #define UNSEEN_NAMES_MAX 8 /* names in the "udev had not finished" warning */
 #define MAX_WORKERS 8
@@ -159,44 +159,17 @@ static json_t *journal_load(void)
 	return j;
 }
 
-static int mkdir_run(void)
-{
-	_cleanup_free_ char *p = sysfs_resolve(JOURNAL_DIR);
-
-	if (mkdir(p, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-/* Atomic replace: temp file, fsync, rename, fsync the directory. */
+/* Atomic replace (state.c): the journal is whole, old or new, after any crash. */
 static int journal_save(json_t *j)
 {
-	_cleanup_free_ char *p = sysfs_resolve(JOURNAL_PATH);
-	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", p, (int)getpid());
-	_cleanup_free_ char *dir = sysfs_resolve(JOURNAL_DIR);
 	_cleanup_free_ char *text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
-	_cleanup_close_ int fd = -1, dfd = -1;
-	size_t len = strlen(text);
+	_cleanup_free_ char *line = NULL;
+	int r = state_dir_ensure();
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1 || fsync(fd) < 0) {
-		int r = -errno;
-
-		unlink(tmp);
-		return r ? r : -EIO;
-	}
-	if (rename(tmp, p) < 0) {
-		int r = -errno;
-
-		unlink(tmp);
+	if (r < 0)
 		return r;
-	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0)
-		fsync(dfd);
-	return 0;
+	line = xasprintf("%s\n", text);
+	return state_write_atomic(JOURNAL_PATH, line, strlen(line), 0644);
 }
 
 int rebind_journal_devices(char ***addrs)
@@ -352,41 +325,22 @@ static int held_lock_fd = -1;
 
 static int lock_take(void)
 {
-	_cleanup_free_ char *p = sysfs_resolve(LOCK_PATH);
-	char pid[32];
-	int fd, r;
+	char other[32];
+	int fd;
 
 	if (held_lock_fd >= 0) {
 		/* a dup shares the flock; closing it leaves the lock held */
 		fd = fcntl(held_lock_fd, F_DUPFD_CLOEXEC, 0);
 		return fd < 0 ? -errno : fd;
 	}
-
-	r = mkdir_run();
-	if (r < 0) {
-		log_error("%s: %s", JOURNAL_DIR, strerror(-r));
-		return r;
-	}
-	fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		r = -errno;
-		log_error("%s: %s", LOCK_PATH, strerror(errno));
-		return r;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		char other[32] = "";
-		ssize_t n = pread(fd, other, sizeof(other) - 1, 0);
-
-		other[n > 0 ? n : 0] = '\0';
-		other[strcspn(other, "\n")] = '\0';
+	fd = state_lock(STATE_LOCK_ENGINE, true);
+	if (fd == -EBUSY) {
+		state_lock_owner(STATE_LOCK_ENGINE, other, sizeof(other));
 		log_error("%s: another vfioctl%s%s is changing devices; try again when it is done",
 			  LOCK_PATH, *other ? " PID " : "", other);
-		close(fd);
-		return -EBUSY;
+	} else if (fd < 0) {
+		log_error("%s: %s", LOCK_PATH, strerror(-fd));
 	}
-	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
-	if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, strlen(pid), 0) < 0)
-		log_debug("%s: %s", LOCK_PATH, strerror(errno));
 	return fd; /* held until exit */
 }
 
