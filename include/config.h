@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "sriov.h"
+#include "vfattrs.h"
 
 /*
  * The declarative configuration read by `apply`, `status`, the udev helper

@@ -3,7 +3,7 @@
 
 #include <stddef.h>
 
-#include "sriov.h"
+#include "vfattrs.h"
 
 /*
  * rtnetlink (libmnl) for SR-IOV VF attributes, which the kernel keeps only in
