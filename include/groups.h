@@ -11,16 +11,35 @@
 /*
  * IOMMU groups: the kernel's (/sys/kernel/iommu_groups) and predicted ones.
  *
- * The predictor replays pci_device_group() of Linux 6.1 (drivers/iommu/iommu.c)
- * over a struct topo, device by device in the kernel's probe order, with
+ * The predictor replays pci_device_group() of Linux 6.1.y or 6.12.y
+ * (drivers/iommu/iommu.c) over a struct topo, device by device in the kernel's probe order, with
  * pci_acs_enabled()/pci_acs_path_enabled() (drivers/pci/pci.c), DMA aliases
  * (pci_for_each_dma_alias() in drivers/pci/search.c and the alias quirks) and the
  * device-specific ACS quirks (pci_dev_acs_enabled[] in drivers/pci/quirks.c). It
  * reads nothing but the struct topo, so a test can build one by hand.
  */
 
-/* The kernel whose rules the predictor follows. */
-#define GROUPS_KERNEL_MODEL "linux-6.1"
+/* The kernel lines whose rules the predictor follows (see src/groups.c). */
+enum groups_kernel {
+	GROUPS_LINUX_6_1, /* 6.1.y: Debian 12 */
+	GROUPS_LINUX_6_12, /* 6.12.y: bookworm-backports, Debian 13 */
+};
+
+/* A kernel release as the predictor reads it. */
+struct groups_kver {
+	enum groups_kernel model;
+	int sublevel; /* stable release within the model's line; -1: unknown (the newest) */
+	bool nearest; /* the release is of no modelled line: the nearest one is used */
+};
+
+/* "linux-6.1", "linux-6.12" */
+const char *groups_kernel_model(enum groups_kernel k);
+/*
+ * The model for a kernel release (uname -r: "6.1.0-28-amd64", "6.12.12+bpo-amd64",
+ * "6.12.30"). NULL (unknown): 6.1, sublevel -1; unparsable: the same with nearest
+ * set. Debian's 6.1 releases ("6.1.0-N") do not tell the stable release: sublevel -1.
+ */
+struct groups_kver groups_kernel_parse(const char *release);
 
 /* ACS controls a bridge needs to isolate (REQ_ACS_FLAGS, drivers/iommu/iommu.c). */
 #define ACS_REQ (ACS_SV | ACS_RR | ACS_CR | ACS_UF)
@@ -51,6 +70,8 @@ struct groups_opts {
 		uint16_t vendor, device;
 	} override_ids[GROUPS_MAX_OVERRIDE_IDS];
 	size_t n_override_ids;
+	/* uname -r of the kernel the topology describes; NULL: unknown (6.1) */
+	const char *release;
 };
 
 /* Parse "downstream,multifunction,id:8086:1234" into o. 0 or -EINVAL. */
@@ -79,6 +100,7 @@ struct acs_verdict {
 	enum acs_why why;
 	uint16_t missing; /* required ACS bits missing (NO_CAP, CTRL_OFF, UNKNOWN) */
 	const char *quirk; /* kernel function that decided, or NULL */
+	const char *since; /* stable releases that have the quirk, if not every modelled one */
 };
 
 /* Why a device joined a group that existed before it was probed. */
@@ -98,6 +120,7 @@ struct group_link {
 	struct acs_verdict acs; /* pci_acs_enabled() of culprit (ACS_PATH, MULTIFUNCTION) */
 	struct acs_verdict other; /* of via (MULTIFUNCTION) */
 	const char *quirk; /* DMA alias quirk (DMA_ALIAS), bridge flag (ALIAS_BRIDGE) */
+	const char *since; /* as in struct acs_verdict, for quirk */
 };
 
 /* What a prediction needed but could not know. */
@@ -131,6 +154,7 @@ struct group_set {
 	struct topo *t;
 	bool predicted;
 	struct groups_opts opts;
+	struct groups_kver kernel; /* predicted: the rules followed */
 	struct group *groups; /* ordered by first member's address */
 	size_t n_groups;
 	struct group_link *links; /* predicted: per t->devs index */

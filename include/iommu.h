@@ -56,6 +56,12 @@ void klog_parse_kmsg(struct klog *log, const char *buf, size_t len);
 void klog_parse_syslog(struct klog *log, const char *buf, size_t len);
 void klog_clear(struct klog *log);
 
+/*
+ * The running kernel's release (uname -r), or under --sysroot the snapshot's
+ * (/proc/sys/kernel/osrelease, else its manifest). NULL: unknown. Free it.
+ */
+char *kernel_release(void);
+
 /* The kernel command line, split like the kernel does ("a=b", quotes, "--" ends it). */
 struct kcmdline {
 	char **keys; /* '-' normalized to '_' */

@@ -7,7 +7,8 @@
  *
  *   {
  *     "mode": "kernel" | "predicted" | "acs-override",
- *     "kernel_model": "linux-6.1" | null,  rules the prediction follows (null: kernel mode)
+ *     "kernel_model": "linux-6.1" | "linux-6.12" | null,  rules the prediction follows:
+ *                                      the described kernel's line (null: kernel mode)
  *     "unsafe": bool,                      true with --acs-override
  *     "iommu": bool,                       the running kernel has IOMMU groups
  *     "agrees_with_kernel": bool | null,   predicted partition == kernel's (null: not comparable)
@@ -63,6 +64,7 @@
 #include <getopt.h>
 
 #include "groups.h"
+#include "iommu.h"
 #include "lspci.h"
 #include "output.h"
 #include "sysfs.h"
@@ -82,7 +84,8 @@ static void groups_help(FILE *f)
 	      "  -e, --explain            say why the members of each group are together: the\n"
 	      "                           DMA alias, missing ACS bits or quirk that joined them\n"
 	      "  -p, --predict            compute the groups from topology and ACS the way\n"
-	      "                           Linux 6.1 does, without needing the IOMMU on\n"
+	      "                           the kernel described does (6.1.y or 6.12.y rules),\n"
+	      "                           without needing the IOMMU on\n"
 	      "  -o, --acs-override=LIST  predict with the out-of-tree pcie_acs_override patch\n"
 	      "                           (downstream,multifunction,id:VVVV:DDDD). UNSAFE: it\n"
 	      "                           only pretends devices are isolated\n"
@@ -252,7 +255,8 @@ static void print_uncertain(json_t *g, size_t index)
 	}
 }
 
-static void print_text(struct topo *t, json_t *root, bool predicted)
+/* model: the kernel line predicted for (--explain, --predict), else NULL */
+static void print_text(struct topo *t, json_t *root, bool predicted, const char *model)
 {
 	static const char *const headers[] = { "GROUP", "VIABLE", "ADDRESS",
 					       "ROLE",	"DRIVER", "DEVICE" };
@@ -320,7 +324,7 @@ static void print_text(struct topo *t, json_t *root, bool predicted)
 			printf("%s: vfioctl's model of %s predicts different groups for these "
 			       "devices (an IVRS alias, a quirk vfioctl lacks, or another kernel "
 			       "version); the explanation below is the model's\n",
-			       label, GROUPS_KERNEL_MODEL);
+			       label, model);
 		json_array_foreach (json_object_get(g, "explain"), j, x)
 			printf("%s: %s\n", label, json_string_value(json_object_get(x, "text")));
 	}
@@ -406,6 +410,7 @@ int cmd_groups(int argc, char *argv[])
 	_cleanup_topo_ struct topo *t = NULL;
 	_cleanup_group_set_ struct group_set *ks = NULL, *ps = NULL;
 	_cleanup_free_ bool *wanted = NULL;
+	_cleanup_free_ char *release = NULL;
 	struct groups_opts gopts = { 0 };
 	struct lspci_info info = { 0 };
 	const char *from = NULL;
@@ -459,6 +464,9 @@ int cmd_groups(int argc, char *argv[])
 	if (predict || explain) {
 		if (from ? info.amd_iommu : sysfs_exists("/sys/firmware/acpi/tables/IVRS"))
 			gopts.flags |= GROUPS_AMD_IVRS;
+		/* the rules of the kernel described; an lspci text does not say which */
+		release = from ? NULL : kernel_release();
+		gopts.release = release;
 		r = groups_predict_opts(t, &gopts, &ps);
 		if (r < 0) {
 			log_error("predicting groups: %s", strerror(-r));
@@ -516,7 +524,8 @@ int cmd_groups(int argc, char *argv[])
 					: groups_opts_override(&gopts) ? "acs-override"
 								       : "predicted"));
 	json_object_set_new(root, "kernel_model",
-			    predict ? json_string(GROUPS_KERNEL_MODEL) : json_null());
+			    predict ? json_string(groups_kernel_model(ps->kernel.model))
+				    : json_null());
 	json_object_set_new(root, "unsafe", json_boolean(groups_opts_override(&gopts)));
 	json_object_set_new(root, "iommu", json_boolean(ks->n_groups > 0));
 	json_object_set_new(root, "agrees_with_kernel",
@@ -545,7 +554,7 @@ int cmd_groups(int argc, char *argv[])
 
 	if (opts.json)
 		return output_json(root);
-	print_text(t, root, predict);
+	print_text(t, root, predict, ps ? groups_kernel_model(ps->kernel.model) : NULL);
 	json_decref(root);
 	return 0;
 }

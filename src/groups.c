@@ -3,14 +3,33 @@
  * IOMMU groups: reading the kernel's, predicting them, explaining them and
  * judging whether VFIO can use one.
  *
- * The predictor follows Linux 6.1.y (Debian 12). Every rule below names the
- * kernel function it comes from. Differences in newer kernels, not modelled:
- *  - 6.x (2025): PCI_DEV_FLAGS_PCI_BRIDGE_NO_ALIAS (ASPEED AST1150 and similar
- *    PCIe-to-PCI bridges integrated with their device) stops the DMA alias at
- *    the bridge, so such a bridge and its VGA device land in separate groups.
- *  - The 2025 rework of pci_device_group() (pci_bus_isolation, reachable sets)
- *    merges sibling downstream ports of a switch that lack ACS into one group;
- *    6.1 gives each such port (and what is below it) its own group.
+ * The predictor follows Linux 6.1.y (Debian 12) and 6.12.y (bookworm-backports,
+ * Debian 13), chosen by the release the topology describes (groups_kernel_parse()).
+ * Every rule below names the kernel function it comes from. Read in Debian's
+ * 6.1.192 and 6.12.95 sources (6.12.118 likewise), pci_device_group() and its
+ * helpers (drivers/iommu/iommu.c), pci_acs_enabled(), pci_acs_flags_enabled(),
+ * pci_acs_path_enabled(), pci_std_enable_acs() (drivers/pci/pci.c),
+ * pci_for_each_dma_alias() (drivers/pci/search.c), pci_dev_acs_enabled[], the ACS
+ * and DMA alias quirks (drivers/pci/quirks.c) are the same in both lines: what
+ * 6.12.0 added over 6.1.0 came to 6.1.y as stable backports. What differs is the
+ * stable release a quirk arrived in (Debian's changelogs), gated by struct since:
+ *   pci_quirk_wangxun_nic_acs                         6.1.18   6.12.0
+ *   quirk_dma_func1_alias, Marvell 88SE9235           6.1.40   6.12.0
+ *   pci_quirk_qcom_rp_acs SA8775P; Glenfly func0 alias 6.1.113 6.12.0
+ *   pci_quirk_wangxun_nic_acs FF5xxx IDs              6.1.120  6.12.5
+ *   pci_quirk_mf_endpoint_acs Broadcom BCM5760X       6.1.122  6.12.0
+ *   pci_quirk_loongson_acs                            6.1.142  6.12.35
+ *   pci_quirk_qcom_rp_acs Hamoa, Glymur               6.1.165  6.12.75
+ * Only 6.1-vs-6.12 differences, not modelled: the config_acs= parameter (6.12
+ * only; like disable_acs_redir=, a command line option); with tboot,
+ * detect_intel_iommu() requests ACS in 6.1.191+ and 6.12 after .95.
+ * Newer than 6.12 (2025 patches, in neither line), not modelled:
+ *  - PCI_DEV_FLAGS_PCI_BRIDGE_NO_ALIAS (ASPEED AST1150 and similar PCIe-to-PCI
+ *    bridges integrated with their device) stops the DMA alias at the bridge, so
+ *    such a bridge and its VGA device land in separate groups.
+ *  - The rework of pci_device_group() (pci_bus_isolation, reachable sets) merges
+ *    sibling downstream ports of a switch that lack ACS into one group; 6.1 and
+ *    6.12 give each such port (and what is below it) its own group.
  *  - pci_acs_ctrl_mask() replaces "acs_flags &= cap | EC" (same result for the
  *    SV/RR/CR/UF bits grouping needs).
  * Not knowable from sysfs, hence not modelled: AMD IVRS table aliases
@@ -18,6 +37,7 @@
  * Switchtec NTB proxy IDs read from device memory, kernel command line options
  * disable_acs_redir=/config_acs=.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 
@@ -107,6 +127,7 @@ int groups_parse_acs_override(const char *s, struct groups_opts *o)
 struct pctx {
 	struct topo *t;
 	const struct groups_opts *o;
+	struct groups_kver kv;
 	bool acs_booted; /* ACS control as pci_std_enable_acs() leaves it */
 	bool cur_uncertain; /* the device being placed depended on unknown data */
 	struct group_unknown *cur_unknown; /* on what of which devices */
@@ -121,6 +142,69 @@ struct pctx {
 static size_t idx(const struct pctx *c, const struct topo_dev *d)
 {
 	return (size_t)(d - c->t->devs);
+}
+
+/*
+ * A rule that came to a line with a stable release: the first release of each
+ * line that has it (0: all).
+ */
+struct since {
+	int v6_1, v6_12;
+	const char *text;
+};
+
+static const struct since since_wangxun = { 18, 0, "6.1.18+, 6.12" };
+static const struct since since_marvell_9235 = { 40, 0, "6.1.40+, 6.12" };
+static const struct since since_6_1_113 = { 113, 0, "6.1.113+, 6.12" };
+static const struct since since_wangxun_ff5 = { 120, 5, "6.1.120+, 6.12.5+" };
+static const struct since since_bcm5760x = { 122, 0, "6.1.122+, 6.12" };
+static const struct since since_loongson = { 142, 35, "6.1.142+, 6.12.35+" };
+static const struct since since_qcom_hamoa = { 165, 75, "6.1.165+, 6.12.75+" };
+
+/* Does the kernel described have the rule? Unknown stable release: the newest read. */
+static bool has(const struct pctx *c, const struct since *s)
+{
+	int first = c->kv.model == GROUPS_LINUX_6_12 ? s->v6_12 : s->v6_1;
+
+	return c->kv.sublevel < 0 || c->kv.sublevel >= first;
+}
+
+const char *groups_kernel_model(enum groups_kernel k)
+{
+	return k == GROUPS_LINUX_6_12 ? "linux-6.12" : "linux-6.1";
+}
+
+struct groups_kver groups_kernel_parse(const char *release)
+{
+	struct groups_kver v = { .model = GROUPS_LINUX_6_1, .sublevel = -1 };
+	int maj, min, sub, n = 0;
+
+	if (!release)
+		return v;
+	if (sscanf(release, "%d.%d%n", &maj, &min, &n) < 2 || maj < 0 || min < 0) {
+		v.nearest = true;
+		return v;
+	}
+	if (maj == 6 && (min == 1 || min == 12)) {
+		v.model = min == 12 ? GROUPS_LINUX_6_12 : GROUPS_LINUX_6_1;
+		v.sublevel = 0;
+		if (sscanf(release + n, ".%d", &sub) == 1 && sub >= 0) {
+			const char *p = strchr(release + n + 1, '-');
+			size_t digits = strspn(release + n + 1, "0123456789");
+
+			v.sublevel = sub;
+			/* Debian 6.1: "6.1.0-ABI-flavour", the ABI number, not the release */
+			if (min == 1 && sub == 0 && p == release + n + 1 + digits &&
+			    isdigit((unsigned char)p[1]))
+				v.sublevel = -1;
+		}
+		return v;
+	}
+	/* between the lines or beyond them: the nearest line, its newest release */
+	v.nearest = true;
+	if (maj > 6 || (maj == 6 && min > 6))
+		v.model = GROUPS_LINUX_6_12;
+	return v;
 }
 
 /* The device being placed depends on something of d that is not known. */
@@ -317,12 +401,14 @@ static int acs_override(struct pctx *c, const struct topo_dev *d)
 	return -1;
 }
 
-static int acs_quirk(struct pctx *c, const struct topo_dev *d, uint16_t flags, const char **name)
+static int acs_quirk(struct pctx *c, const struct topo_dev *d, uint16_t flags, const char **name,
+		     const struct since **since)
 {
 	static const uint16_t ati_sb[] = { 0x4385, 0x439c, 0x4383, 0x439d, 0x4384, 0x4399 };
 	static const uint16_t amd_sb[] = { 0x780f, 0x7809 };
 	static const uint16_t sfc_mf[] = { 0x0903, 0x0923, 0x0a03 };
 	static const uint16_t cavium_mf[] = { 0xa026, 0xa059, 0xa060 };
+	/* BCM5760X: all but 0x16d7 (BCM57414) */
 	static const uint16_t brcm_mf[] = { 0x16d7, 0x1750, 0x1751, 0x1752,
 					    0x1760, 0x1761, 0x1762, 0x1763 };
 	static const uint16_t loongson_rp[] = { 0x3c09, 0x3c19, 0x3c29, 0x7a09, 0x7a19,
@@ -349,13 +435,18 @@ static int acs_quirk(struct pctx *c, const struct topo_dev *d, uint16_t flags, c
 		*name = "pci_quirk_rciep_acs";
 		return ctrl_enabled(flags, ACS_REQ);
 	}
-	/* pci_quirk_qcom_rp_acs(): QCOM QDF2xxx, SA8775P and HXT SD4800 root ports. */
-	if ((d->vendor == 0x17cb &&
-	     (d->device == 0x0400 || d->device == 0x0401 || d->device == 0x0115)) ||
-	    (d->vendor == 0x1dbf && d->device == 0x0401)) {
+	/* pci_quirk_qcom_rp_acs(): QCOM QDF2xxx, SA8775P, Hamoa, Glymur, HXT SD4800 root ports */
+	if (d->vendor == 0x17cb && d->device == 0x0115)
+		*since = &since_6_1_113; /* SA8775P */
+	if (d->vendor == 0x17cb && (d->device == 0x0111 || d->device == 0x0120))
+		*since = &since_qcom_hamoa;
+	if (((d->vendor == 0x17cb && (d->device == 0x0400 || d->device == 0x0401)) ||
+	     (d->vendor == 0x1dbf && d->device == 0x0401) || *since) &&
+	    (!*since || has(c, *since))) {
 		*name = "pci_quirk_qcom_rp_acs";
 		return ctrl_enabled(flags, ACS_REQ);
 	}
+	*since = NULL;
 	/*
 	 * pci_quirk_intel_pch_acs(): assumes pci_quirk_enable_intel_pch_acs() succeeded
 	 * at boot (PCI_DEV_FLAGS_ACS_ENABLED_QUIRK; it fails only if the LPC's RCBA is off).
@@ -392,14 +483,22 @@ static int acs_quirk(struct pctx *c, const struct topo_dev *d, uint16_t flags, c
 		*name = "pci_quirk_xgene_acs";
 		return ctrl_enabled(flags, ACS_REQ);
 	}
-	if (d->vendor == 0x14e4 && id_in(d->device, brcm_mf, ARRAY_SIZE(brcm_mf)))
-		goto mf_endpoint;
+	if (d->vendor == 0x14e4 && id_in(d->device, brcm_mf, ARRAY_SIZE(brcm_mf))) {
+		if (d->device == 0x16d7)
+			goto mf_endpoint;
+		if (has(c, &since_bcm5760x)) {
+			*since = &since_bcm5760x;
+			goto mf_endpoint;
+		}
+	}
 	if (d->vendor == 0x14e4 && d->device == 0xd714) {
 		*name = "pci_quirk_brcm_acs";
 		return ctrl_enabled(flags, ACS_REQ);
 	}
-	if (d->vendor == 0x0014 && id_in(d->device, loongson_rp, ARRAY_SIZE(loongson_rp))) {
+	if (d->vendor == 0x0014 && id_in(d->device, loongson_rp, ARRAY_SIZE(loongson_rp)) &&
+	    has(c, &since_loongson)) {
 		*name = "pci_quirk_loongson_acs";
+		*since = &since_loongson;
 		return ctrl_enabled(flags, ACS_REQ);
 	}
 	/* pci_quirk_al_acs(): Amazon Annapurna Labs root ports */
@@ -422,12 +521,14 @@ static int acs_quirk(struct pctx *c, const struct topo_dev *d, uint16_t flags, c
 		return 0;
 	}
 	/* pci_quirk_wangxun_nic_acs(): listed NICs isolate functions, others "false". */
-	if (d->vendor == 0x8088) {
+	if (d->vendor == 0x8088 && has(c, &since_wangxun)) {
+		bool ff5 = d->device == 0x5010 || d->device == 0x5025 || d->device == 0x5040 ||
+			   d->device == 0x5110 || d->device == 0x5125 || d->device == 0x5140;
+
 		*name = "pci_quirk_wangxun_nic_acs";
+		*since = ff5 && has(c, &since_wangxun_ff5) ? &since_wangxun_ff5 : &since_wangxun;
 		if ((d->device >= 0x0100 && d->device <= 0x010f) || d->device == 0x1001 ||
-		    d->device == 0x2001 || d->device == 0x5010 || d->device == 0x5025 ||
-		    d->device == 0x5040 || d->device == 0x5110 || d->device == 0x5125 ||
-		    d->device == 0x5140)
+		    d->device == 0x2001 || (ff5 && has(c, &since_wangxun_ff5)))
 			return ctrl_enabled(flags, ACS_REQ);
 		return 0;
 	}
@@ -478,13 +579,15 @@ static struct acs_verdict acs_enabled(struct pctx *c, const struct topo_dev *d, 
 {
 	struct acs_verdict v = { 0 };
 	const char *quirk = NULL;
+	const struct since *since = NULL;
 	int r;
 
-	r = acs_quirk(c, d, flags, &quirk);
+	r = acs_quirk(c, d, flags, &quirk, &since);
 	if (r >= 0) {
 		v.enabled = r > 0;
 		v.why = streq(quirk, "pcie_acs_override") ? ACS_WHY_OVERRIDE : ACS_WHY_QUIRK;
 		v.quirk = quirk;
+		v.since = since ? since->text : NULL;
 		v.missing = v.enabled ? 0 : flags;
 		return v;
 	}
@@ -548,25 +651,35 @@ static bool acs_path_enabled(struct pctx *c, struct topo_dev *start, struct topo
  */
 
 /* If d's dma_alias_mask (set by a header quirk) has devfn: the quirk's name. */
-static const char *dma_alias_quirk(struct pctx *c, const struct topo_dev *d, unsigned devfn)
+static const char *dma_alias_quirk(struct pctx *c, const struct topo_dev *d, unsigned devfn,
+				   const struct since **since)
 {
 	static const uint16_t marvell_func1[] = { 0x9120, 0x9123, 0x9125, 0x9128, 0x9130,
 						  0x9170, 0x9172, 0x917a, 0x9182, 0x9183,
 						  0x91a0, 0x9215, 0x9220, 0x9230, 0x9235 };
 	static const uint16_t vca[] = { 0x2954, 0x2955, 0x2956, 0x2958, 0x2959, 0x295a };
 
+	bool glenfly = d->vendor == 0x6766 && (d->device == 0x3d40 || d->device == 0x3d41);
+	bool m9235 = d->vendor == 0x1b4b && d->device == 0x9235;
+
+	*since = NULL;
 	/* quirk_dma_func0_alias(): Ricoh, Glenfly use function 0's requester ID */
 	if (((d->vendor == 0x1180 && (d->device == 0xe832 || d->device == 0xe476)) ||
-	     (d->vendor == 0x6766 && (d->device == 0x3d40 || d->device == 0x3d41))) &&
-	    d->func != 0 && devfn == DEVFN(d->slot, 0))
+	     (glenfly && has(c, &since_6_1_113))) &&
+	    d->func != 0 && devfn == DEVFN(d->slot, 0)) {
+		*since = glenfly ? &since_6_1_113 : NULL;
 		return "quirk_dma_func0_alias";
+	}
 	/* quirk_dma_func1_alias(): Marvell SATA, TTI, JMicron, Plextor use function 1 */
-	if (((d->vendor == 0x1b4b && id_in(d->device, marvell_func1, ARRAY_SIZE(marvell_func1))) ||
+	if (((d->vendor == 0x1b4b && id_in(d->device, marvell_func1, ARRAY_SIZE(marvell_func1)) &&
+	      (!m9235 || has(c, &since_marvell_9235))) ||
 	     (d->vendor == 0x1103 && (d->device == 0x0642 || d->device == 0x0645)) ||
 	     (d->vendor == 0x197b && d->device == 0x2392) ||
 	     (d->vendor == 0x1c28 && d->device == 0x0122)) &&
-	    d->func != 1 && devfn == DEVFN(d->slot, 1))
+	    d->func != 1 && devfn == DEVFN(d->slot, 1)) {
+		*since = m9235 ? &since_marvell_9235 : NULL;
 		return "quirk_dma_func1_alias";
+	}
 	/* quirk_fixed_dma_alias(): Adaptec 3405/3805 DMA from 01.0 */
 	if (d->vendor == 0x9005 && d->device == 0x0285 && d->subsys_vendor == 0x9005 &&
 	    (d->subsys_device == 0x02bb || d->subsys_device == 0x02bc) && devfn == DEVFN(1, 0))
@@ -589,11 +702,11 @@ static const char *dma_alias_quirk(struct pctx *c, const struct topo_dev *d, uns
 
 /* pci_devs_are_dma_aliases() */
 static const char *devs_are_dma_aliases(struct pctx *c, const struct topo_dev *a,
-					const struct topo_dev *b)
+					const struct topo_dev *b, const struct since **since)
 {
-	const char *q = dma_alias_quirk(c, a, DEVFN(b->slot, b->func));
+	const char *q = dma_alias_quirk(c, a, DEVFN(b->slot, b->func), since);
 
-	return q ? q : dma_alias_quirk(c, b, DEVFN(a->slot, a->func));
+	return q ? q : dma_alias_quirk(c, b, DEVFN(a->slot, a->func), since);
 }
 
 /* PCI_DEV_FLAGS_BRIDGE_XLATE_ROOT: quirk_bridge_cavm_thrx2_pcie_root() */
@@ -623,6 +736,7 @@ struct hit {
 	struct topo_dev *dev; /* whose group was found */
 	struct topo_dev *alias; /* DMA alias partner on the first hop */
 	const char *quirk;
+	const struct since *since;
 };
 
 static bool devfn_test_and_set(struct pctx *c, const struct topo_dev *d)
@@ -653,12 +767,13 @@ static int alias_group(struct pctx *c, struct topo_dev *pdev, struct hit *h)
 	}
 	for (size_t k = 0; k < c->n_order; k++) {
 		struct topo_dev *tmp = &t->devs[c->order[k]];
+		const struct since *since;
 		const char *q;
 		int g;
 
 		if (tmp == pdev || !same_bus(tmp, pdev))
 			continue;
-		q = devs_are_dma_aliases(c, pdev, tmp);
+		q = devs_are_dma_aliases(c, pdev, tmp, &since);
 		if (!q)
 			continue;
 		g = alias_group(c, tmp, h);
@@ -667,6 +782,7 @@ static int alias_group(struct pctx *c, struct topo_dev *pdev, struct hit *h)
 		if (g >= 0) {
 			h->alias = tmp;
 			h->quirk = q;
+			h->since = since;
 			return g;
 		}
 	}
@@ -766,6 +882,7 @@ static int device_group(struct pctx *c, struct topo_dev *d, struct group_link *l
 		l->via = h.dev;
 		l->culprit = h.alias ? h.alias : h.dev;
 		l->quirk = h.quirk;
+		l->since = h.since ? h.since->text : NULL;
 		return g;
 	}
 	/* get_pci_function_alias_group(): non-isolated functions of the same slot */
@@ -778,6 +895,7 @@ static int device_group(struct pctx *c, struct topo_dev *d, struct group_link *l
 		l->acs = acs_enabled(c, pdev, ACS_REQ);
 		l->other = acs_enabled(c, h.dev, ACS_REQ);
 		l->quirk = h.quirk;
+		l->since = h.since ? h.since->text : NULL;
 		return g;
 	}
 	return -1;
@@ -902,7 +1020,7 @@ int groups_predict(struct topo *t, unsigned flags, struct group_set **out)
 int groups_predict_opts(struct topo *t, const struct groups_opts *o, struct group_set **out)
 {
 	struct group_set *s = xcalloc(1, sizeof(*s));
-	struct pctx c = { .t = t, .o = &s->opts };
+	struct pctx c = { .t = t, .o = &s->opts, .kv = groups_kernel_parse(o->release) };
 	_cleanup_free_ bool *unc = NULL;
 	_cleanup_free_ struct group *gu = NULL; /* per group index: its unknown list */
 	bool kernel_groups = false, header_only = false;
@@ -911,6 +1029,8 @@ int groups_predict_opts(struct topo *t, const struct groups_opts *o, struct grou
 	s->t = t;
 	s->predicted = true;
 	s->opts = *o;
+	s->opts.release = NULL; /* the caller's; read once, into c.kv */
+	s->kernel = c.kv;
 	s->links = xcalloc(n, sizeof(*s->links));
 	c.grp = xcalloc(n, sizeof(int));
 	c.order = xcalloc(n, sizeof(size_t));
@@ -924,6 +1044,11 @@ int groups_predict_opts(struct topo *t, const struct groups_opts *o, struct grou
 	}
 	c.acs_booted = !(o->flags & GROUPS_ACS_AS_READ) &&
 		       (!kernel_groups || (o->flags & GROUPS_ACS_AS_BOOTED));
+	if (c.kv.nearest)
+		strv_pushf(&s->notes, &s->n_notes,
+			   "kernel %s is of no modelled line (6.1.y, 6.12.y): predicted with the "
+			   "rules of %s, the nearest",
+			   o->release, groups_kernel_model(c.kv.model));
 	if (header_only)
 		strv_pushf(&s->notes, &s->n_notes,
 			   "config space beyond the header is not readable for some devices "
@@ -1187,8 +1312,9 @@ static void acs_why_text(const struct acs_verdict *v, char *buf, size_t len, boo
 		break;
 	case ACS_WHY_QUIRK:
 	case ACS_WHY_OVERRIDE:
-		snprintf(buf, len, "is %s isolating per kernel quirk %s",
-			 v->enabled ? "treated as" : "not", v->quirk);
+		snprintf(buf, len, "is %s isolating per kernel quirk %s%s%s%s",
+			 v->enabled ? "treated as" : "not", v->quirk, v->since ? " (Linux " : "",
+			 v->since ? v->since : "", v->since ? ")" : "");
 		break;
 	case ACS_WHY_UNKNOWN:
 		snprintf(buf, len, "%s",
@@ -1266,9 +1392,10 @@ static char *link_text(const struct topo_dev *d, const struct group_link *l, boo
 				 l->culprit->addr, l->via->addr, l->culprit->addr, why,
 				 l->via->addr, why2);
 	case GROUP_RULE_DMA_ALIAS:
-		return xasprintf("%s and %s share a DMA requester ID (kernel quirk %s)",
+		return xasprintf("%s and %s share a DMA requester ID (kernel quirk %s%s%s)",
 				 l->culprit == d ? l->via->addr : d->addr, l->culprit->addr,
-				 l->quirk ? l->quirk : "DMA alias");
+				 l->quirk ? l->quirk : "DMA alias", l->since ? ", Linux " : "",
+				 l->since ? l->since : "");
 	default:
 		return NULL;
 	}

@@ -651,7 +651,7 @@ static void kmod_log_quiet(void *data _unused_, int priority _unused_, const cha
 	}
 }
 
-static char *kernel_release(void)
+char *kernel_release(void)
 {
 	char *rel = NULL;
 	struct utsname u;

@@ -388,6 +388,168 @@ static void test_override_parse(void)
 	EXPECT(groups_parse_acs_override("", &o) < 0, "empty");
 }
 
+/* groups_kernel_parse(): which line's rules a release gets. */
+static void test_kernel_parse(void)
+{
+	static const struct {
+		const char *rel;
+		enum groups_kernel model;
+		int sublevel;
+		bool nearest;
+	} cases[] = {
+		{ NULL, GROUPS_LINUX_6_1, -1, false },
+		{ "6.1.0-56-amd64", GROUPS_LINUX_6_1, -1, false }, /* Debian ABI, not release */
+		{ "6.1.0", GROUPS_LINUX_6_1, 0, false },
+		{ "6.1.55-rt17", GROUPS_LINUX_6_1, 55, false },
+		{ "6.12.12+bpo-amd64", GROUPS_LINUX_6_12, 12, false },
+		{ "6.12.43+deb12-amd64", GROUPS_LINUX_6_12, 43, false },
+		{ "6.12.0", GROUPS_LINUX_6_12, 0, false },
+		{ "5.10.0-30-amd64", GROUPS_LINUX_6_1, -1, true },
+		{ "6.6.30", GROUPS_LINUX_6_1, -1, true },
+		{ "6.8.0-51-generic", GROUPS_LINUX_6_12, -1, true },
+		{ "6.18.44", GROUPS_LINUX_6_12, -1, true },
+		{ "garbage", GROUPS_LINUX_6_1, -1, true },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct groups_kver v = groups_kernel_parse(cases[i].rel);
+		const char *r = cases[i].rel ? cases[i].rel : "(null)";
+
+		EXPECT(v.model == cases[i].model, "%s: model %s", r, groups_kernel_model(v.model));
+		EXPECT(v.sublevel == cases[i].sublevel, "%s: sublevel %d", r, v.sublevel);
+		EXPECT(v.nearest == cases[i].nearest, "%s: nearest %d", r, v.nearest);
+	}
+	EXPECT(streq(groups_kernel_model(GROUPS_LINUX_6_12), "linux-6.12"), "model name");
+}
+
+/* Two root ports of one vendor:device without ACS, each with an endpoint. */
+static struct topo *two_ports(uint16_t vendor, uint16_t device)
+{
+	const struct spec rp[] = {
+		{ "0000:00:01.0", vendor, device, 0x060400, RP, NO, 1, false, false, NO },
+		{ "0000:00:02.0", vendor, device, 0x060400, RP, NO, 2, false, false, NO },
+		{ "0000:01:00.0", 0x1af4, 0x1041, 0x020000, E, 0, NO, false, false, NO },
+		{ "0000:02:00.0", 0x1af4, 0x1041, 0x020000, E, 1, NO, false, false, NO },
+	};
+
+	return topo_build(rp, ARRAY_SIZE(rp));
+}
+
+/* A two-function endpoint without ACS below a root port with ACS. */
+static struct topo *two_functions(uint16_t vendor, uint16_t device)
+{
+	const struct spec mf[] = {
+		{ "0000:00:01.0", 0x1022, 0x1483, 0x060400, RP, NO, 1, true, false, NO },
+		{ "0000:01:00.0", vendor, device, 0x020000, E, 0, NO, false, true, NO },
+		{ "0000:01:00.1", vendor, device, 0x020000, E, 0, NO, false, true, NO },
+	};
+
+	return topo_build(mf, ARRAY_SIZE(mf));
+}
+
+/*
+ * Quirks that came to 6.1.y and 6.12.y with stable releases: absent before their
+ * release, present after it and when the release is unknown (Debian 6.1).
+ */
+static void test_kernel_versions(void)
+{
+	static const struct {
+		const char *what;
+		bool ports; /* two_ports(), else two_functions() */
+		uint16_t vendor, device;
+		const char *without, *with; /* first release without, first with */
+	} cases[] = {
+		{ "qcom SA8775P", true, 0x17cb, 0x0115, "6.1.112", "6.1.113" },
+		{ "qcom SA8775P 6.12", true, 0x17cb, 0x0115, NULL, "6.12.0" },
+		{ "qcom Hamoa", true, 0x17cb, 0x0111, "6.1.164", "6.1.165" },
+		{ "qcom Glymur", true, 0x17cb, 0x0120, "6.12.74+bpo-amd64", "6.12.75+bpo-amd64" },
+		{ "loongson", true, 0x0014, 0x7a09, "6.12.34", "6.12.35" },
+		{ "loongson 6.1", true, 0x0014, 0x3c09, "6.1.141", "6.1.142" },
+		{ "wangxun sp", false, 0x8088, 0x1001, "6.1.17", "6.1.18" },
+		{ "wangxun FF5xxx", false, 0x8088, 0x5010, "6.12.4", "6.12.5" },
+		{ "wangxun FF5xxx 6.1", false, 0x8088, 0x5110, "6.1.119", "6.1.120" },
+		{ "broadcom BCM5760X", false, 0x14e4, 0x1750, "6.1.121", "6.1.122" },
+		{ "broadcom BCM57414", false, 0x14e4, 0x16d7, NULL, "6.1.0" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct topo *t = cases[i].ports ? two_ports(cases[i].vendor, cases[i].device)
+						: two_functions(cases[i].vendor, cases[i].device);
+		const char *apart = cases[i].ports ? "00:01.0|00:02.0|01:00.0|02:00.0"
+						   : "00:01.0|01:00.0|01:00.1";
+		const char *together = cases[i].ports ? "00:01.0 01:00.0|00:02.0 02:00.0"
+						      : "00:01.0|01:00.0 01:00.1";
+		struct groups_opts o = { .release = cases[i].without };
+		_cleanup_free_ char *n1 = xasprintf("%s on %s", cases[i].what, cases[i].without);
+		_cleanup_free_ char *n2 = xasprintf("%s on %s", cases[i].what, cases[i].with);
+		_cleanup_free_ char *n3 = xasprintf("%s on 6.1.0-56-amd64", cases[i].what);
+
+		/* root ports: each its own group either way; the quirk splits port from device */
+		if (cases[i].without)
+			expect(n1, t, &o, together);
+		o.release = cases[i].with;
+		expect(n2, t, &o, apart);
+		o.release = "6.1.0-56-amd64";
+		expect(n3, t, &o, apart);
+		topo_free_test(t);
+	}
+}
+
+static bool note_has(const struct group_set *s, const char *what)
+{
+	for (size_t i = 0; i < s->n_notes; i++)
+		if (strstr(s->notes[i], what))
+			return true;
+	return false;
+}
+
+/* The Marvell 88SE9235 function 1 DMA alias (6.1.40) and the Glenfly one (6.1.113). */
+static void test_kernel_versions_alias(void)
+{
+	static const struct spec m[] = {
+		{ "0000:00:01.0", 0x1022, 0x1483, 0x060400, RP, NO, 1, true, false, NO },
+		/* function 0 alone: its DMA uses the requester ID of the absent-from-group 00.1 */
+		{ "0000:01:00.0", 0x1b4b, 0x9235, 0x010601, E, 0, NO, true, true, NO },
+		{ "0000:01:00.1", 0x1b4b, 0x9235, 0x010185, E, 0, NO, true, true, NO },
+	};
+	struct topo *t = topo_build(m, ARRAY_SIZE(m));
+	struct groups_opts o = { .release = "6.1.39" };
+	struct group_set *s = NULL;
+
+	expect("88SE9235 on 6.1.39", t, &o, "00:01.0|01:00.0|01:00.1");
+	o.release = "6.1.40";
+	expect("88SE9235 on 6.1.40", t, &o, "00:01.0|01:00.0 01:00.1");
+	o.release = "6.12.0";
+	expect("88SE9235 on 6.12.0", t, &o, "00:01.0|01:00.0 01:00.1");
+	/* the explanation names the quirk and the releases that have it */
+	o.release = "6.1.40";
+	groups_predict_opts(t, &o, &s);
+	{
+		json_t *ex = group_explain(s, group_set_find(s, &t->devs[2]));
+		const char *text =
+			json_string_value(json_object_get(json_array_get(ex, 0), "text"));
+
+		EXPECT(text && strstr(text, "quirk_dma_func1_alias, Linux 6.1.40+, 6.12"),
+		       "text %s", text);
+		json_decref(ex);
+	}
+	EXPECT(s->kernel.model == GROUPS_LINUX_6_1 && !note_has(s, "nearest"), "6.1: no note");
+	group_set_free(s);
+	/* out of the modelled lines: the nearest, and a note */
+	o.release = "6.18.44";
+	groups_predict_opts(t, &o, &s);
+	EXPECT(s->kernel.model == GROUPS_LINUX_6_12, "6.18: model 6.12");
+	EXPECT(note_has(s, "6.18.44 is of no modelled line"), "6.18: note");
+	group_set_free(s);
+	t->devs[1].device = t->devs[2].device = 0x3d40; /* Glenfly, function 0 alias */
+	t->devs[1].vendor = t->devs[2].vendor = 0x6766;
+	o.release = "6.1.112";
+	expect("Glenfly on 6.1.112", t, &o, "00:01.0|01:00.0|01:00.1");
+	o.release = "6.1.113";
+	expect("Glenfly on 6.1.113", t, &o, "00:01.0|01:00.0 01:00.1");
+	topo_free_test(t);
+}
+
 int main(int argc, char *argv[])
 {
 	verbose = argc > 1 && streq(argv[1], "-v");
@@ -397,5 +559,8 @@ int main(int argc, char *argv[])
 	test_multifunction();
 	test_unreadable();
 	test_check();
+	test_kernel_parse();
+	test_kernel_versions();
+	test_kernel_versions_alias();
 	return unit_report("test-groups");
 }
