@@ -34,3 +34,17 @@ KMODLIB_SYMBOLS(KMODLIB_DECLARE)
 /* kmod_list_foreach() through the opened library */
 #define sym_kmod_list_foreach(entry, first) \
 	for (entry = first; entry != NULL; entry = sym_kmod_list_next(first, entry))
+
+/*
+ * Load every module a name or alias (a driver name like vfio-pci, or a
+ * modalias) resolves to, through libkmod with KMOD_PROBE_* probe_flags.
+ * 0 if any loaded, else -errno; why (may be NULL) gets a message to free.
+ */
+int module_load(const char *name_or_alias, unsigned probe_flags, char **why);
+
+/*
+ * The PCI driver NAME (/sys/bus/pci/drivers/NAME) is there, loaded through
+ * libkmod if needed: 0, or -ENOENT (nothing is loaded under a --sysroot).
+ * Every driver a batch or the udev helper binds to comes through here.
+ */
+int pci_driver_ensure(const char *name);

@@ -66,10 +66,3 @@ int topo_scan_reported(struct topo **t, unsigned flags);
 
 /* Print a DEVICE resolution error ("vfioctl: ARG: why") and return it. */
 int report_resolve_error(const char *arg, int r);
-
-/*
- * Load every module a name or alias (a driver name like vfio-pci, or a
- * modalias) resolves to, through libkmod with KMOD_PROBE_* probe_flags.
- * 0 if any loaded, else -errno; why (may be NULL) gets a message to free.
- */
-int module_load(const char *name_or_alias, unsigned probe_flags, char **why);

@@ -28,11 +28,11 @@
 #include <getopt.h>
 #include <time.h>
 
-#include <libkmod.h> /* KMOD_PROBE_* flags for module_load() */
 #include <libudev.h>
 
 #include "config.h"
 #include "output.h"
+#include "kmodlib.h"
 #include "rebind.h"
 #include "state.h"
 #include "sriov.h"

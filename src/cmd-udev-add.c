@@ -22,20 +22,11 @@
 #include "config.h"
 #include "sriov.h"
 #include "sysfs.h"
+#include "kmodlib.h"
 #include "state.h"
 #include "topo.h"
 #include "util.h"
 #include "vfioctl.h"
-
-static int load_driver(const char *name)
-{
-	_cleanup_free_ char *p = xasprintf("/sys/bus/pci/drivers/%s", name);
-
-	if (sysfs_exists(p))
-		return 0;
-	module_load(name, 0, NULL);
-	return sysfs_exists(p) ? 0 : -ENOENT;
-}
 
 /* The IOMMU group number of a device, -1 if none (or no such device). */
 static int group_of(const char *addr)
@@ -88,7 +79,7 @@ static int claim(const struct topo_dev *d, const char *want, const struct cfg_or
 				 d->addr, d->driver, want, origin->file, origin->line);
 		return 0;
 	}
-	r = load_driver(want);
+	r = pci_driver_ensure(want);
 	if (r < 0) {
 		log_error("%s: %s (%s:%d): no such PCI driver, and no module of that name", d->addr,
 			  want, origin->file, origin->line);

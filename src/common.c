@@ -2,7 +2,6 @@
 
 #include <getopt.h>
 
-#include "kmodlib.h"
 #include "topo.h"
 #include "util.h"
 #include "vfioctl.h"
@@ -44,49 +43,4 @@ int topo_scan_reported(struct topo **t, unsigned flags)
 	if (r < 0)
 		log_error("/sys/bus/pci/devices: %s", strerror(-r));
 	return r;
-}
-
-int module_load(const char *name_or_alias, unsigned probe_flags, char **why)
-{
-	struct kmod_ctx *ctx;
-	struct kmod_list *list = NULL, *l;
-	int r, loaded = 0, err = -ENOENT;
-
-	r = kmodlib_open();
-	if (r < 0) {
-		if (why)
-			*why = xstrdup("libkmod.so.2 could not be loaded");
-		return r;
-	}
-	ctx = sym_kmod_new(NULL, NULL);
-	if (!ctx)
-		return -ENOMEM;
-	r = sym_kmod_module_new_from_lookup(ctx, name_or_alias, &list);
-	if (r < 0 || !list) {
-		sym_kmod_unref(ctx);
-		if (why)
-			*why = xasprintf("no module for %s", name_or_alias);
-		return r < 0 ? r : -ENOENT;
-	}
-	sym_kmod_list_foreach(l, list)
-	{
-		struct kmod_module *m = sym_kmod_module_get_module(l);
-
-		r = sym_kmod_module_probe_insert_module(m, probe_flags, NULL, NULL, NULL, NULL);
-		if (r >= 0) {
-			loaded++;
-		} else {
-			err = r;
-			log_debug("modprobe %s: %s", sym_kmod_module_get_name(m), strerror(-r));
-			if (why) {
-				free(*why);
-				*why = xasprintf("modprobe %s: %s", sym_kmod_module_get_name(m),
-						 strerror(-r));
-			}
-		}
-		sym_kmod_module_unref(m);
-	}
-	sym_kmod_module_unref_list(list);
-	sym_kmod_unref(ctx);
-	return loaded ? 0 : err;
 }

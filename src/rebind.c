@@ -22,6 +22,7 @@
 #include <libudev.h>
 
 #include "inuse.h"
+#include "kmodlib.h"
 #include "output.h"
 #include "rebind.h"
 #include "state.h"
@@ -516,26 +517,14 @@ static int move_device(const char *addr, const char *known_driver, const char *k
 
 /* --- modules ------------------------------------------------------------- */
 
-static bool driver_present(const char *name)
-{
-	_cleanup_free_ char *p = xasprintf("/sys/bus/pci/drivers/%s", name);
-
-	return sysfs_exists(p);
-}
-
 static int ensure_driver(const char *name)
 {
-	if (driver_present(name))
-		return 0;
-	if (!sysfs_live())
-		return -ENOENT;
-	module_load(name, 0, NULL);
-	if (!driver_present(name)) {
+	int r = pci_driver_ensure(name);
+
+	if (r < 0 && sysfs_live())
 		log_error("%s: no such PCI driver, and no module of that name could be loaded",
 			  name);
-		return -ENOENT;
-	}
-	return 0;
+	return r;
 }
 
 /* --- planning ------------------------------------------------------------ */
