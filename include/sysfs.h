@@ -20,6 +20,14 @@ bool sysfs_live(void);
 /* Malloc'd host path under the root. */
 char *sysfs_resolve(const char *host_path);
 
+/*
+ * Host paths (malloc'd, not yet under the root: pass them to the functions
+ * below) of a PCI device, "/sys/bus/pci/devices/ADDR[/ATTR]", and of a PCI
+ * driver, "/sys/bus/pci/drivers/NAME[/ATTR]"; attr may be NULL.
+ */
+char *sysfs_pci_dev(const char *addr, const char *attr);
+char *sysfs_pci_drv(const char *driver, const char *attr);
+
 /* Open a directory (O_DIRECTORY|O_PATH-like fd) or DIR under the root. */
 int sysfs_open_dir(const char *host_path);
 DIR *sysfs_opendir(const char *host_path);

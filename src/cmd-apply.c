@@ -136,7 +136,7 @@ static void item_status(json_t *it, enum item_status st, const char *error)
 
 static bool pci_driver_present(const char *name)
 {
-	_cleanup_free_ char *p = xasprintf("/sys/bus/pci/drivers/%s", name);
+	_cleanup_free_ char *p = sysfs_pci_drv(name, NULL);
 
 	return sysfs_exists(p);
 }
@@ -200,7 +200,7 @@ static int step_modules(struct apply *a, struct topo *t)
 		json_object_set_new(it, "after", json_pack("{s:b}", "loaded", true));
 		module_load(d->modalias, KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY, &why);
 		/* module init probes synchronously; allow an async probe a moment */
-		link = xasprintf("/sys/bus/pci/devices/%s/driver", d->addr);
+		link = sysfs_pci_dev(d->addr, "driver");
 		for (int tries = 0; tries < 50 && sysfs_link_name(link, &drv) < 0; tries++)
 			nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000 * 1000 }, NULL);
 		if (!drv) {
@@ -401,7 +401,7 @@ static void wait_pf_netdevs(const struct config *c)
 
 		if (!c->pfs[i].n_vfs)
 			continue;
-		dir = xasprintf("/sys/bus/pci/devices/%s/net", c->pfs[i].addr);
+		dir = sysfs_pci_dev(c->pfs[i].addr, "net");
 		for (int tries = 0; tries < 200; tries++) {
 			_cleanup_closedir_ DIR *d = sysfs_opendir(dir);
 			struct dirent *de;
@@ -433,7 +433,7 @@ out:
 
 static int live_numvfs(const char *pf_addr)
 {
-	_cleanup_free_ char *p = xasprintf("/sys/bus/pci/devices/%s/sriov_numvfs", pf_addr);
+	_cleanup_free_ char *p = sysfs_pci_dev(pf_addr, "sriov_numvfs");
 	long n;
 
 	return sysfs_read_long(p, 10, &n) < 0 ? -1 : (int)n;

@@ -264,7 +264,7 @@ static void copy_vfio_dev(struct snap *s, const char *real)
 
 static void copy_pci_device(struct snap *s, const char *addr)
 {
-	_cleanup_free_ char *link = xasprintf("/sys/bus/pci/devices/%s", addr);
+	_cleanup_free_ char *link = sysfs_pci_dev(addr, NULL);
 	_cleanup_free_ char *real = NULL;
 	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *de;
@@ -307,7 +307,7 @@ static void copy_pci(struct snap *s)
 
 		if (de->d_name[0] == '.')
 			continue;
-		p = xasprintf("/sys/bus/pci/drivers/%s", de->d_name);
+		p = sysfs_pci_drv(de->d_name, NULL);
 		make_dir(s, p);
 	}
 }

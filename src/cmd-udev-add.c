@@ -31,7 +31,7 @@
 /* The IOMMU group number of a device, -1 if none (or no such device). */
 static int group_of(const char *addr)
 {
-	_cleanup_free_ char *p = xasprintf("/sys/bus/pci/devices/%s/iommu_group", addr);
+	_cleanup_free_ char *p = sysfs_pci_dev(addr, "iommu_group");
 	_cleanup_free_ char *name = NULL;
 
 	return sysfs_link_name(p, &name) < 0 ? -1 : atoi(name);
@@ -44,7 +44,7 @@ static int group_of(const char *addr)
  */
 static bool may_be_configured(const struct config *c, const char *addr)
 {
-	_cleanup_free_ char *physfn = xasprintf("/sys/bus/pci/devices/%s/physfn", addr);
+	_cleanup_free_ char *physfn = sysfs_pci_dev(addr, "physfn");
 	_cleanup_free_ char *pf = NULL;
 	int group;
 
@@ -62,8 +62,7 @@ static bool may_be_configured(const struct config *c, const char *addr)
 /* driver_override first (no other driver can probe it), then the probe. */
 static int claim(const struct topo_dev *d, const char *want, const struct cfg_origin *origin)
 {
-	_cleanup_free_ char *ovr_path =
-		xasprintf("/sys/bus/pci/devices/%s/driver_override", d->addr);
+	_cleanup_free_ char *ovr_path = sysfs_pci_dev(d->addr, "driver_override");
 	int r;
 
 	if (!streq(d->driver_override, want)) {

@@ -81,7 +81,7 @@ int module_load(const char *name_or_alias, unsigned probe_flags, char **why)
 
 int pci_driver_ensure(const char *name)
 {
-	_cleanup_free_ char *p = xasprintf("/sys/bus/pci/drivers/%s", name);
+	_cleanup_free_ char *p = sysfs_pci_drv(name, NULL);
 
 	if (sysfs_exists(p))
 		return 0;

@@ -418,7 +418,7 @@ static int write_attr(const char *host_path, const char *value)
 
 static int read_state(const char *addr, char **driver, char **override)
 {
-	_cleanup_free_ char *base = xasprintf("/sys/bus/pci/devices/%s", addr);
+	_cleanup_free_ char *base = sysfs_pci_dev(addr, NULL);
 	_cleanup_free_ char *drv = xasprintf("%s/driver", base);
 	_cleanup_free_ char *ovr = xasprintf("%s/driver_override", base);
 
@@ -444,7 +444,7 @@ static int read_state(const char *addr, char **driver, char **override)
 /* A write failed: say so, unless the device itself is gone. */
 static int write_failed(const char *addr, int r, char **why, char *what)
 {
-	_cleanup_free_ char *base = xasprintf("/sys/bus/pci/devices/%s", addr);
+	_cleanup_free_ char *base = sysfs_pci_dev(addr, NULL);
 
 	if (!sysfs_exists(base)) {
 		free(what);
@@ -460,7 +460,7 @@ static int move_device(const char *addr, const char *known_driver, const char *k
 		       bool default_match, char **why, bool *probed)
 {
 	_cleanup_free_ char *cur_driver = NULL, *cur_override = NULL;
-	_cleanup_free_ char *ovr_path = xasprintf("/sys/bus/pci/devices/%s/driver_override", addr);
+	_cleanup_free_ char *ovr_path = sysfs_pci_dev(addr, "driver_override");
 	int r;
 
 	*probed = false;
@@ -486,7 +486,7 @@ static int move_device(const char *addr, const char *known_driver, const char *k
 
 		if (default_match && !cur_override)
 			return 0; /* already on the kernel's choice */
-		unbind = xasprintf("/sys/bus/pci/drivers/%s/unbind", cur_driver);
+		unbind = sysfs_pci_drv(cur_driver, "unbind");
 		r = write_attr(unbind, addr);
 		if (r < 0)
 			return write_failed(
@@ -498,7 +498,7 @@ static int move_device(const char *addr, const char *known_driver, const char *k
 	if (!driver && !default_match)
 		return 0;
 	if (explicit_bind && driver) {
-		_cleanup_free_ char *bind = xasprintf("/sys/bus/pci/drivers/%s/bind", driver);
+		_cleanup_free_ char *bind = sysfs_pci_drv(driver, "bind");
 
 		*probed = true;
 		r = write_attr(bind, addr);
@@ -883,7 +883,7 @@ static bool vfio_node_present(int group)
  */
 static bool vfio_cdev_present(struct rebind_item *it)
 {
-	_cleanup_free_ char *dir = xasprintf("/sys/bus/pci/devices/%s", it->addr);
+	_cleanup_free_ char *dir = sysfs_pci_dev(it->addr, NULL);
 	_cleanup_free_ char *cdev = NULL, *node = NULL;
 	_cleanup_close_ int dfd = sysfs_open_dir(dir);
 

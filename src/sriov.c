@@ -589,7 +589,7 @@ static const char *numvfs_error(int r)
 
 static int write_attr(struct set_ctx *c, const char *attr, int value, bool undo)
 {
-	_cleanup_free_ char *path = xasprintf("/sys/bus/pci/devices/%s/%s", c->pf_addr, attr);
+	_cleanup_free_ char *path = sysfs_pci_dev(c->pf_addr, attr);
 	char buf[16];
 	json_t *s = step_new(c, "write", undo);
 	bool numvfs = streq(attr, "sriov_numvfs");

@@ -44,6 +44,21 @@ char *sysfs_resolve(const char *host_path)
 	return xasprintf("%s%s", sysfs_root(), host_path);
 }
 
+static char *pci_path(const char *kind, const char *name, const char *attr)
+{
+	return xasprintf("/sys/bus/pci/%s/%s%s%s", kind, name, attr ? "/" : "", attr ? attr : "");
+}
+
+char *sysfs_pci_dev(const char *addr, const char *attr)
+{
+	return pci_path("devices", addr, attr);
+}
+
+char *sysfs_pci_drv(const char *driver, const char *attr)
+{
+	return pci_path("drivers", driver, attr);
+}
+
 int sysfs_open_dir(const char *host_path)
 {
 	_cleanup_free_ char *p = sysfs_resolve(host_path);
