@@ -121,8 +121,10 @@ int rebind_run(struct rebind_batch *b);
 
 /* One result object per device, plus status/blockers; for --json. */
 json_t *rebind_batch_json(const struct rebind_batch *b);
-/* Text: a line per device (plan or result) and the blockers. */
-void rebind_batch_print(const struct rebind_batch *b);
+/* "planned", "done", ... (the JSON names). */
+const char *rebind_status_name(enum rebind_status s);
+/* Devices left in a state the batch could not undo (RB_LEFT). */
+int rebind_batch_left(const struct rebind_batch *b);
 
 /*
  * Devices with journal entries (moved by vfioctl and not restored yet),
@@ -151,8 +153,8 @@ int rebind_lock_hold(void);
 void rebind_lock_close_inherited(void);
 
 /*
- * The common tail of bind/unbind/restore (and other batch users): check,
- * run, print (text or --json with "operation"), say what failed or is left.
- * Returns what main() maps to the exit code.
+ * Check and run a batch (rebind_check(), rebind_run()); the results stay in
+ * b (items, blockers, warnings, error) for the caller to print. 0, -E_REFUSED
+ * or -E_PARTIAL; prints nothing but "vfioctl:" messages of the failure.
  */
-int rebind_execute(struct rebind_batch *b, struct topo *t, const char *operation);
+int rebind_execute(struct rebind_batch *b, struct topo *t);

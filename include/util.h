@@ -46,6 +46,12 @@ static inline bool streq(const char *a, const char *b)
 	return a && b && strcmp(a, b) == 0;
 }
 
+/* Equal strings, or both NULL. */
+static inline bool streq_null(const char *a, const char *b)
+{
+	return (!a && !b) || streq(a, b);
+}
+
 static inline bool startswith(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;

@@ -13,6 +13,7 @@
 #include <getopt.h>
 
 #include "config.h"
+#include "batch.h"
 #include "rebind.h"
 #include "topo.h"
 #include "util.h"
@@ -122,7 +123,7 @@ int cmd_bind(int argc, char *argv[])
 			    (r = config_persist_device(b->items[i].addr, driver, true)) < 0)
 				return r;
 	}
-	r = rebind_execute(b, t, "bind");
+	r = batch_execute(b, t, "bind");
 	if (r < 0 || !persist || dry_run)
 		return r;
 	for (size_t i = 0; i < b->n; i++)

@@ -6,6 +6,7 @@
  */
 #include <getopt.h>
 
+#include "batch.h"
 #include "rebind.h"
 #include "topo.h"
 #include "util.h"
@@ -83,7 +84,7 @@ int cmd_restore(int argc, char *argv[])
 				     NULL, only);
 		if (r < 0)
 			return r;
-		return rebind_execute(b, t, "restore");
+		return batch_execute(b, t, "restore");
 	}
 
 	/* everything in the journal */
@@ -111,5 +112,5 @@ int cmd_restore(int argc, char *argv[])
 	strv_free(journal);
 	if (r < 0)
 		return r;
-	return rebind_execute(b, t, "restore");
+	return batch_execute(b, t, "restore");
 }

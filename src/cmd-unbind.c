@@ -5,6 +5,7 @@
  */
 #include <getopt.h>
 
+#include "batch.h"
 #include "rebind.h"
 #include "topo.h"
 #include "util.h"
@@ -78,5 +79,5 @@ int cmd_unbind(int argc, char *argv[])
 			     only);
 	if (r < 0)
 		return r;
-	return rebind_execute(b, t, "unbind");
+	return batch_execute(b, t, "unbind");
 }

@@ -22,8 +22,8 @@
 #include <libudev.h>
 
 #include "inuse.h"
-#include "kmodlib.h"
 #include "output.h"
+#include "kmodlib.h"
 #include "rebind.h"
 #include "state.h"
 #include "sysfs.h"
@@ -92,11 +92,6 @@ static char *dup_or_null(const char *s)
 	return s ? xstrdup(s) : NULL;
 }
 
-static bool str_eq_null(const char *a, const char *b)
-{
-	return (!a && !b) || streq(a, b);
-}
-
 /* Driver names come from users and the journal and become path components. */
 static bool driver_name_valid(const char *s)
 {
@@ -125,7 +120,7 @@ int rebind_add(struct rebind_batch *b, const struct topo_dev *d, enum rebind_op 
 	for (size_t i = 0; i < b->n; i++) {
 		if (!streq(b->items[i].addr, d->addr))
 			continue;
-		if (b->items[i].op != op || !str_eq_null(b->items[i].target, target)) {
+		if (b->items[i].op != op || !streq_null(b->items[i].target, target)) {
 			log_error("%s: asked for twice with different targets", d->addr);
 			return -E_USAGE;
 		}
@@ -239,9 +234,9 @@ static bool mate_split(const struct topo_dev *m, enum rebind_op op, const char *
 	}
 	/* not yet back where the journal says it was (a killed batch may not have moved it) */
 	entry = json_object_get(json_object_get(journal, "devices"), m->addr);
-	return !str_eq_null(m->driver, json_string_value(json_object_get(entry, "driver"))) ||
-	       !str_eq_null(m->driver_override,
-			    json_string_value(json_object_get(entry, "override")));
+	return !streq_null(m->driver, json_string_value(json_object_get(entry, "driver"))) ||
+	       !streq_null(m->driver_override,
+			   json_string_value(json_object_get(entry, "override")));
 }
 
 /* --only: one warning per group of the named devices that the batch leaves split. */
@@ -475,7 +470,7 @@ static int move_device(const char *addr, const char *known_driver, const char *k
 			return r;
 		}
 	}
-	if (!str_eq_null(cur_override, override)) {
+	if (!streq_null(cur_override, override)) {
 		r = write_attr(ovr_path, override ? override : "\n");
 		if (r < 0)
 			return write_failed(addr, r, why,
@@ -560,8 +555,8 @@ static bool item_unchanged(const struct rebind_item *it)
 {
 	if (it->want_default)
 		return it->before_driver && !it->before_override;
-	return str_eq_null(it->before_driver, it->want_driver) &&
-	       str_eq_null(it->before_override, it->want_override);
+	return streq_null(it->before_driver, it->want_driver) &&
+	       streq_null(it->before_override, it->want_override);
 }
 
 static void plan_all(struct rebind_batch *b)
@@ -600,7 +595,7 @@ int rebind_check(struct rebind_batch *b, struct topo *t)
 		if (it->status == RB_UNCHANGED || !d)
 			continue;
 		inuse_check(c, d, &b->blockers, &b->n_blockers, &b->warnings, &b->n_warnings);
-		if (it->vf_count > 0 && !str_eq_null(it->before_driver, it->want_driver))
+		if (it->vf_count > 0 && !streq_null(it->before_driver, it->want_driver))
 			strv_consume(
 				&b->blockers, &b->n_blockers,
 				xasprintf("%s has %d SR-IOV VFs enabled; taking %s away from it "
@@ -1069,7 +1064,7 @@ static void verify_item(struct rebind_item *it, bool rollback)
 		it->status = RB_DONE;
 		return;
 	}
-	if (!str_eq_null(drv, want)) {
+	if (!streq_null(drv, want)) {
 		it->error = -EIO;
 		free(it->message);
 		it->message = want ? xasprintf("%s did not bind (driver is %s; see dmesg)", want,
@@ -1136,8 +1131,7 @@ int rebind_run(struct rebind_batch *b)
 
 		if (read_state(it->addr, &drv, &ovr) < 0)
 			continue; /* reported when applied */
-		if (!str_eq_null(drv, it->before_driver) ||
-		    !str_eq_null(ovr, it->before_override)) {
+		if (!streq_null(drv, it->before_driver) || !streq_null(ovr, it->before_override)) {
 			log_error(
 				"%s: changed while planning (driver %s); nothing was changed, run "
 				"again",
@@ -1173,7 +1167,7 @@ int rebind_run(struct rebind_batch *b)
 		struct rebind_item *it = &b->items[i];
 
 		it->vfio_node_new = it->status == RB_PLANNED && it->iommu_group >= 0 &&
-				    str_eq_null(it->want_driver, "vfio-pci") &&
+				    streq_null(it->want_driver, "vfio-pci") &&
 				    !vfio_node_present(it->iommu_group);
 	}
 	phase("checked under the lock, journal written");
@@ -1304,41 +1298,6 @@ json_t *rebind_batch_json(const struct rebind_batch *b)
 			 json_string_or_null(b->error));
 }
 
-static char *state_text(const char *driver, const char *override)
-{
-	if (override && !str_eq_null(override, driver))
-		return xasprintf("%s (override %s)", driver ? driver : "none", override);
-	return xstrdup(driver ? driver : "none");
-}
-
-void rebind_batch_print(const struct rebind_batch *b)
-{
-	static const char *const headers[] = { "DEVICE", "GROUP", "BEFORE", "AFTER", "STATUS" };
-	_cleanup_table_ struct table *t = table_new(5, headers);
-
-	for (size_t i = 0; i < b->n; i++) {
-		const struct rebind_item *it = &b->items[i];
-		_cleanup_free_ char *group =
-			it->iommu_group >= 0 ? xasprintf("%d", it->iommu_group) : xstrdup("-");
-		_cleanup_free_ char *before = state_text(it->before_driver, it->before_override);
-		_cleanup_free_ char *after = state_text(it->after_driver, it->after_override);
-		const char *cells[] = { it->addr, group, before, after, status_names[it->status] };
-
-		table_add(t, cells);
-	}
-	if (b->dry_run)
-		puts("Dry run: nothing was changed.");
-	if (!b->n) {
-		puts("Nothing to do.");
-		return;
-	}
-	table_print(t, stdout);
-	for (size_t i = 0; i < b->n; i++)
-		if (b->items[i].message)
-			printf("%s: %s: %s\n", b->items[i].addr, status_names[b->items[i].status],
-			       b->items[i].message);
-}
-
 int rebind_require_root(const char *what, bool dry_run)
 {
 	if (dry_run)
@@ -1355,9 +1314,9 @@ int rebind_require_root(const char *what, bool dry_run)
 	return 0;
 }
 
-int rebind_execute(struct rebind_batch *b, struct topo *t, const char *operation)
+int rebind_execute(struct rebind_batch *b, struct topo *t)
 {
-	int r, rp, nleft = 0;
+	int r;
 
 	phase("scanned and planned");
 	r = rebind_check(b, t);
@@ -1366,55 +1325,24 @@ int rebind_execute(struct rebind_batch *b, struct topo *t, const char *operation
 		r = rebind_run(b);
 	else
 		plan_all(b);
-	/* a failure before any write said why on stderr: the JSON says it too */
+	/* a failure before any write said why on stderr: the result says it too */
 	if (r < 0 && !b->n_blockers && log_errors &&
 	    streq(batch_status(b, NULL), b->dry_run ? "planned" : "ok"))
 		b->error = xstrdup(log_errors[strv_length(log_errors) - 1]);
-	for (size_t i = 0; i < b->n_warnings; i++)
-		log_warn("%s", b->warnings[i]);
-	for (size_t i = 0; i < b->n_blockers; i++) {
-		if (b->force)
-			log_warn("%s (going on: --force)", b->blockers[i]);
-		else
-			log_error("refused: %s", b->blockers[i]);
-	}
-	if (opts.json) {
-		json_t *root = rebind_batch_json(b);
+	return r;
+}
 
-		json_object_set_new(root, "operation", json_string(operation));
-		rp = output_json(root);
-	} else {
-		rebind_batch_print(b);
-		rp = 0;
-	}
-	if (r == -E_REFUSED && b->n_blockers && !b->force)
-		log_error("%s: refused, nothing was changed (use --force to override)", operation);
-	else if (r == -E_REFUSED) {
-		bool removed = false;
+const char *rebind_status_name(enum rebind_status s)
+{
+	return status_names[s];
+}
 
-		for (size_t i = 0; i < b->n; i++)
-			if (b->items[i].status == RB_REMOVED) {
-				removed = true;
-				log_error(
-					"%s: removed from the bus during the batch; 'echo 1 > "
-					"/sys/bus/pci/rescan' brings it back with its default driver",
-					b->items[i].addr);
-			}
-		log_error("%s: failed; every device %swas put back as it was", operation,
-			  removed ? "still on the bus " : "");
-	} else if (r == -E_PARTIAL) {
-		batch_status(b, &nleft);
-		log_error("%s: failed, and %d device%s could not be put back:", operation, nleft,
-			  nleft == 1 ? "" : "s");
-		for (size_t i = 0; i < b->n; i++)
-			if (b->items[i].status == RB_LEFT)
-				log_error("  %s: now %s, was %s: %s", b->items[i].addr,
-					  b->items[i].after_driver ?: "driverless",
-					  b->items[i].before_driver ?: "driverless",
-					  b->items[i].message ?: "unknown");
-		log_error("run 'vfioctl restore' once the cause is fixed");
-	}
-	return r < 0 ? r : rp;
+int rebind_batch_left(const struct rebind_batch *b)
+{
+	int nleft = 0;
+
+	batch_status(b, &nleft);
+	return nleft;
 }
 
 int rebind_journal_forget(char *const *addrs, size_t n)
