@@ -22,8 +22,8 @@
 #include <libudev.h>
 
 #include "inuse.h"
-#include "output.h"
 #include "kmodlib.h"
+#include "output.h"
 #include "rebind.h"
 #include "state.h"
 #include "sysfs.h"
