@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 /* Global options parsed by main() before the command. */
 struct vfioctl_opts {
@@ -59,6 +60,13 @@ int cmd_udev_add(int argc, char *argv[]);
  * argv[0] is "vfioctl COMMAND"): point at --help. Returns -E_USAGE.
  */
 int usage_error(int argc, char *argv[]);
+
+/*
+ * The options every command has (COMMON_SHORTOPTS), for the default: of its
+ * getopt loop: -j/--json (1: go on), -h/--help (help on stdout; 0: return 0),
+ * or getopt's error (usage_error(): return -E_USAGE).
+ */
+int common_option(int c, int argc, char *argv[], void (*help)(FILE *));
 
 struct topo;
 /* topo_scan() that reports a failure on stderr. */

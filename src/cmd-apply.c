@@ -713,14 +713,11 @@ int cmd_apply(int argc, char *argv[])
 		case 'f':
 			a.force = true;
 			break;
-		case 'j':
-			opts.json = true;
-			break;
-		case 'h':
-			apply_help(stdout);
-			return 0;
 		default:
-			return usage_error(argc, argv);
+			r = common_option(c, argc, argv, apply_help);
+			if (r <= 0)
+				return r;
+			break;
 		}
 	}
 	if (optind < argc) {

@@ -84,14 +84,11 @@ int cmd_bind(int argc, char *argv[])
 		case OPT_NO_UDEV_WAIT:
 			no_udev_wait = true;
 			break;
-		case 'j':
-			opts.json = true;
-			break;
-		case 'h':
-			bind_help(stdout);
-			return 0;
 		default:
-			return usage_error(argc, argv);
+			r = common_option(c, argc, argv, bind_help);
+			if (r <= 0)
+				return r;
+			break;
 		}
 	}
 	if (optind >= argc) {

@@ -263,14 +263,11 @@ int cmd_check(int argc, char *argv[])
 		case 'g':
 			group_arg = optarg;
 			break;
-		case 'j':
-			opts.json = true;
-			break;
-		case 'h':
-			check_help(stdout);
-			return 0;
 		default:
-			return usage_error(argc, argv);
+			r = common_option(c, argc, argv, check_help);
+			if (r <= 0)
+				return r;
+			break;
 		}
 	}
 	if (!group_arg == !(optind < argc)) {

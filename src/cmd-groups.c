@@ -439,14 +439,11 @@ int cmd_groups(int argc, char *argv[])
 		case 'l':
 			from = optarg;
 			break;
-		case 'j':
-			opts.json = true;
-			break;
-		case 'h':
-			groups_help(stdout);
-			return 0;
 		default:
-			return usage_error(argc, argv);
+			r = common_option(c, argc, argv, groups_help);
+			if (r <= 0)
+				return r;
+			break;
 		}
 	}
 

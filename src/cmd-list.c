@@ -107,14 +107,11 @@ int cmd_list(int argc, char *argv[])
 		case 'd':
 			driver_filter = optarg;
 			break;
-		case 'j':
-			opts.json = true;
-			break;
-		case 'h':
-			list_help(stdout);
-			return 0;
 		default:
-			return usage_error(argc, argv);
+			r = common_option(c, argc, argv, list_help);
+			if (r <= 0)
+				return r;
+			break;
 		}
 	}
 	if (class_filter && (r = check_class_filter(class_filter)) < 0)

@@ -57,14 +57,11 @@ int cmd_restore(int argc, char *argv[])
 		case 'f':
 			force = true;
 			break;
-		case 'j':
-			opts.json = true;
-			break;
-		case 'h':
-			restore_help(stdout);
-			return 0;
 		default:
-			return usage_error(argc, argv);
+			r = common_option(c, argc, argv, restore_help);
+			if (r <= 0)
+				return r;
+			break;
 		}
 	}
 	if (only && optind >= argc) {

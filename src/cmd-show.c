@@ -185,14 +185,11 @@ int cmd_show(int argc, char *argv[])
 
 	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
-		case 'j':
-			opts.json = true;
-			break;
-		case 'h':
-			show_help(stdout);
-			return 0;
 		default:
-			return usage_error(argc, argv);
+			r = common_option(c, argc, argv, show_help);
+			if (r <= 0)
+				return r;
+			break;
 		}
 	}
 	if (optind + 1 != argc) {

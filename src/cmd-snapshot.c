@@ -560,14 +560,11 @@ int cmd_snapshot(int argc, char *argv[])
 			free(out);
 			out = xstrdup(optarg);
 			break;
-		case 'j':
-			opts.json = true;
-			break;
-		case 'h':
-			snapshot_help(stdout);
-			return 0;
 		default:
-			return usage_error(argc, argv);
+			r = common_option(c, argc, argv, snapshot_help);
+			if (r <= 0)
+				return r;
+			break;
 		}
 	}
 	if (optind != argc) {

@@ -287,14 +287,11 @@ static int sriov_show(int argc, char *argv[])
 
 	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
-		case 'j':
-			opts.json = true;
-			break;
-		case 'h':
-			show_help(stdout);
-			return 0;
 		default:
-			return usage_error(argc, argv);
+			r = common_option(c, argc, argv, show_help);
+			if (r <= 0)
+				return r;
+			break;
 		}
 	}
 	if (argc - optind > 1) {
@@ -504,14 +501,11 @@ static int sriov_set_cmd(int argc, char *argv[])
 		case 'p':
 			persist = true;
 			break;
-		case 'j':
-			opts.json = true;
-			break;
-		case 'h':
-			set_help(stdout);
-			return 0;
 		default:
-			return usage_error(argc, argv);
+			r = common_option(c, argc, argv, set_help);
+			if (r <= 0)
+				return r;
+			break;
 		}
 	}
 	if (req.numvfs < 0) {
@@ -703,14 +697,11 @@ static int sriov_vf_cmd(int argc, char *argv[])
 		case 'p':
 			persist = true;
 			break;
-		case 'j':
-			opts.json = true;
-			break;
-		case 'h':
-			vf_help(stdout);
-			return 0;
 		default:
-			return usage_error(argc, argv);
+			r = common_option(c, argc, argv, vf_help);
+			if (r <= 0)
+				return r;
+			break;
 		}
 	}
 	if (argc - optind != 2) {
@@ -825,20 +816,13 @@ int cmd_sriov(int argc, char *argv[])
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int c, r;
 
 	/* "+": options up to the subcommand only; the rest are the subcommand's. */
 	while ((c = getopt_long(argc, argv, "+" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			opts.json = true;
-			break;
-		case 'h':
-			sriov_help(stdout);
-			return 0;
-		default:
-			return usage_error(argc, argv);
-		}
+		r = common_option(c, argc, argv, sriov_help);
+		if (r <= 0)
+			return r;
 	}
 	if (optind >= argc) {
 		log_error("sriov: missing subcommand (show, set or vf)");

@@ -269,14 +269,11 @@ int cmd_status(int argc, char *argv[])
 		case 'c':
 			file = optarg;
 			break;
-		case 'j':
-			opts.json = true;
-			break;
-		case 'h':
-			status_help(stdout);
-			return 0;
 		default:
-			return usage_error(argc, argv);
+			r = common_option(c, argc, argv, status_help);
+			if (r <= 0)
+				return r;
+			break;
 		}
 	}
 	if (optind < argc) {

@@ -53,14 +53,11 @@ int cmd_unbind(int argc, char *argv[])
 		case 'f':
 			force = true;
 			break;
-		case 'j':
-			opts.json = true;
-			break;
-		case 'h':
-			unbind_help(stdout);
-			return 0;
 		default:
-			return usage_error(argc, argv);
+			r = common_option(c, argc, argv, unbind_help);
+			if (r <= 0)
+				return r;
+			break;
 		}
 	}
 	if (optind >= argc) {

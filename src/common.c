@@ -36,6 +36,20 @@ int usage_error(int argc, char *argv[])
 	return -E_USAGE;
 }
 
+int common_option(int c, int argc, char *argv[], void (*help)(FILE *))
+{
+	switch (c) {
+	case 'j':
+		opts.json = true;
+		return 1;
+	case 'h':
+		help(stdout);
+		return 0;
+	default:
+		return usage_error(argc, argv);
+	}
+}
+
 int topo_scan_reported(struct topo **t, unsigned flags)
 {
 	int r = topo_scan(t, flags);
