@@ -25,9 +25,20 @@ BOOTS=(
 	"legacy-noiommu|--topology legacy --no-iommu"
 	"bridge-iommu-off|--topology bridge --append intel_iommu=off"
 	"bridge-nointremap|--topology bridge --intremap off"
+	# the Debian package and Ansible (suites/deb.bats), then the boot after it:
+	# boot-setup.sh unpacks the disk state deb.bats saved (see there)
+	"deb|--topology boot --systemd --timeout 1200||deb"
 	"boot|--topology boot --systemd --timeout 1200|tests/vm/boot-setup.sh|boot"
 )
+# Each boot's /mnt/out is $STATE/NAME (emptied before the boot); a boot reads
+# the output of earlier ones under $VM_STATE (boot: deb's disk-state.tar, kept
+# from an earlier run too, so `check-vm.sh boot` after `check-vm.sh deb` works).
+STATE=$REPO/build/vm-state
 want=("$@")
+# deb and boot install the Debian package built from HEAD (cached per commit)
+if [ ${#want[@]} = 0 ] || [[ " ${want[*]} " == *" deb "* || " ${want[*]} " == *" boot "* ]]; then
+	"$REPO/scripts/build-deb.sh"
+fi
 failed=() retried=() passed=0
 for b in "${BOOTS[@]}"; do
 	IFS='|' read -r name opts setup suites <<<"$b"
@@ -44,8 +55,11 @@ for b in "${BOOTS[@]}"; do
 	# suites (not a verdict on vfioctl): boot once more, and say so.
 	for attempt in 1 2; do
 		rc=0
+		rm -rf "${STATE:?}/$name"
+		mkdir -p "$STATE/$name"
 		# shellcheck disable=SC2086
-		"$HERE/run.sh" $opts "${setup_opt[@]+"${setup_opt[@]}"}" --env "VM_BOOT=$name" -- \
+		"$HERE/run.sh" $opts "${setup_opt[@]+"${setup_opt[@]}"}" --env "VM_BOOT=$name" \
+			--out "$STATE/$name" --env "VM_STATE=$STATE" -- \
 			sh -c "cd '$REPO' && bats --formatter tap --timing$files" || rc=$?
 		if [ "$rc" != 126 ] || [ "$attempt" = 2 ]; then
 			break
