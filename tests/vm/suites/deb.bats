@@ -89,6 +89,11 @@ playbook() {
 		/usr/share/vfioctl/ansible/ansible_collections/vfioctl/vfioctl/plugins/modules/vfioctl_facts.py; do
 		[ -f "$f" ] || fail "$f is missing"
 	done
+	# the modules' documentation parses (ansible-playbook never reads it)
+	run ansible-doc -t module vfioctl.vfioctl.vfioctl_config vfioctl.vfioctl.vfioctl_facts
+	assert_success
+	assert_output --partial "> VFIOCTL.VFIOCTL.VFIOCTL_CONFIG"
+	assert_output --partial "> VFIOCTL.VFIOCTL.VFIOCTL_FACTS"
 	grep -qF 'RUN+="/usr/sbin/vfioctl udev-add $kernel"' /usr/lib/udev/rules.d/69-vfioctl.rules
 	grep -qx 'ExecStart=/usr/sbin/vfioctl apply' /usr/lib/systemd/system/vfioctl.service
 	run dpkg-query -W -f='${Conffiles}' vfioctl

@@ -15,7 +15,7 @@ description:
     which loads the driver modules, sets each PF's VF count, sets the VF
     attributes and binds every configured device's IOMMU group and the VFs.
   - The new configuration is checked first with C(vfioctl apply --dry-run
-    --config) on a temporary copy: an invalid one (a bad MAC, a device that
+    --config) on a temporary copy; an invalid one (a bad MAC, a device that
     is not there, too many VFs) fails with nothing changed, not even I(path).
   - C(changed) is true when I(path) or the host changed (apply's C(changed));
     a second run with the same options reports C(changed=false).
