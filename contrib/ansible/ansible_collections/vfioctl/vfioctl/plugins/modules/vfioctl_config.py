@@ -250,7 +250,13 @@ def main():
         result["diff"] = dict(before=old or "", after=new, before_header=path, after_header=path)
 
     # The new file, next to PATH (same file system: renamed into place).
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or ".", prefix=".vfioctl-ansible.", suffix=".tmp")
+    tmpdir = os.path.dirname(path) or "."
+    if not os.path.isdir(tmpdir):
+        if module.check_mode:
+            tmpdir = tempfile.gettempdir()
+        else:
+            os.makedirs(tmpdir, 0o755)
+    fd, tmp = tempfile.mkstemp(dir=tmpdir, prefix=".vfioctl-ansible.", suffix=".tmp")
     try:
         os.fchmod(fd, 0o644)
         with os.fdopen(fd, "w") as f:
