@@ -16,7 +16,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libkmod is dlopen()ed when needed (src/kmodlib.c): its cflags only
 PKG_LIBS = $(shell pkg-config --libs $(filter-out libkmod,$(PKGS)) 2>/dev/null)
-ALL_CFLAGS = -std=gnu11 $(WARN) -Iinclude -DVERSION='"$(VERSION)"' -D_GNU_SOURCE $(PKG_CFLAGS) $(CFLAGS)
+ALL_CFLAGS = -std=gnu11 $(WARN) -Iinclude -DVERSION='"$(VERSION)"' -D_GNU_SOURCE $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 
 SRCS := $(sort $(wildcard src/*.c))
 OBJS := $(SRCS:src/%.c=build/obj/%.o)
@@ -24,7 +24,7 @@ SAN_OBJS := $(SRCS:src/%.c=build/san/%.o)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 .PHONY: FORCE all deps run check check-unit check-bats check-fuzz check-docs check-format check-vm fixtures \
-	golden install clean bench format
+	golden install clean bench format deb check-deb
 
 all: vfioctl
 
@@ -127,6 +127,19 @@ install: vfioctl
 	install -Dm644 build/69-vfioctl.rules $(DESTDIR)$(UDEVRULESDIR)/69-vfioctl.rules
 	sed 's|@BINDIR@|$(BINDIR)|g' contrib/systemd/vfioctl.service >build/vfioctl.service
 	install -Dm644 build/vfioctl.service $(DESTDIR)$(SYSTEMDUNITDIR)/vfioctl.service
+	@# the Ansible collection vfioctl.vfioctl (contrib/ansible/README.md)
+	cd contrib/ansible && find ansible_collections -type f ! -path '*/__pycache__/*' | sort | while read -r f; do \
+		install -Dm644 "$$f" "$(DESTDIR)$(DATADIR)/vfioctl/ansible/$$f" || exit 1; done
+
+# The Debian package, built from a clone of the committed HEAD (never the work
+# tree) into build/deb/: scripts/build-deb.sh. check-deb also runs lintian.
+deb:
+	scripts/install-deps.sh --deb
+	scripts/build-deb.sh
+
+check-deb:
+	scripts/install-deps.sh --deb
+	scripts/build-deb.sh --lintian
 
 clean:
 	rm -rf build vfioctl

@@ -1,9 +1,14 @@
 #!/bin/sh
 # Install build/test dependencies of vfioctl on Debian 12 (bookworm).
 #
-# Usage: scripts/install-deps.sh [--vm] [--bench] [--help]
+# Usage: scripts/install-deps.sh [--deb] [--vm] [--bench] [--help]
 #   (no option)  build + unit/bats test dependencies only
-#   --vm         additionally: qemu-system-x86 >= 8 (bookworm-backports)
+#   --deb        additionally: what `make deb` / `make check-deb` need to
+#                build the Debian package and lint it (debhelper, dpkg-dev,
+#                lintian)
+#   --vm         --deb, ansible-core (the playbooks of tests/vm/suites/deb.bats
+#                run the host's ansible in the guest), and:
+#                qemu-system-x86 >= 8 (bookworm-backports)
 #                and the Debian stock kernels (downloaded + unpacked, not
 #                installed) used by tests/vm/run.sh: bookworm's 6.1
 #                ($VFIOCTL_VM_CACHE/current) and bookworm-backports' 6.12
@@ -18,13 +23,14 @@
 # only runs when something is missing. Must run as root.
 set -eu
 
-VM=0 BENCH=0
+DEB=0 VM=0 BENCH=0
 for a in "$@"; do
 	case "$a" in
-	--vm) VM=1 ;;
-	--bench) VM=1 BENCH=1 ;;
+	--deb) DEB=1 ;;
+	--vm) DEB=1 VM=1 ;;
+	--bench) DEB=1 VM=1 BENCH=1 ;;
 	-h | --help)
-		sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,/^set -eu$/p' "$0" | sed '$d; s/^# \{0,1\}//'
 		exit 0
 		;;
 	*)
@@ -86,6 +92,10 @@ install_missing() {
 
 # shellcheck disable=SC2086
 install_missing build/test $PKGS
+# the Debian package: debian/control's Build-Depends are in PKGS above
+[ "$DEB" = 0 ] || install_missing deb debhelper dpkg-dev lintian
+# the Ansible modules' VM test (contrib/ansible, tests/vm/suites/deb.bats)
+[ "$VM" = 0 ] || install_missing ansible ansible-core
 # only for `make bench`: the tools it measures vfioctl against
 [ "$BENCH" = 0 ] || install_missing bench driverctl dpdk
 

@@ -1,13 +1,35 @@
 #!/bin/bash
 # --setup of the "boot" boot (tests/vm/check-vm.sh, suites/boot.bats): runs in
-# the guest before systemd starts. Installs vfioctl with `make install` (the
-# binary, the udev rule, vfioctl.service) into the guest's overlay, writes
-# /etc/vfioctl.conf for the boot topology and enables the unit, so that the
-# first thing the suite sees is the state systemd + udev + vfioctl made at boot.
+# the guest before systemd starts. It gives the guest the disk of a host on
+# which the Debian package is installed, /etc/vfioctl.conf written and
+# vfioctl.service enabled, so that the first thing the suite sees is the state
+# systemd + udev + vfioctl made at boot.
+#
+# This boot is the reboot of the "deb" boot before it (suites/deb.bats:
+# dpkg -i, the Ansible playbook, systemctl enable): the tier cannot reboot a
+# guest (its / is a tmpfs overlay, gone at poweroff), so that boot saved the
+# files they wrote in $VM_STATE/deb/disk-state.tar (check-vm.sh sets
+# VM_STATE) and they are unpacked here, as a disk keeps them. Without it
+# (check-vm.sh boot alone, or the deb boot failed before saving) the same is
+# done here: dpkg -i build/deb/vfioctl_*.deb, the same configuration as the
+# playbook's, systemctl enable.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+STATE=${VM_STATE:-}/deb/disk-state
+debs=("$REPO"/build/deb/vfioctl_*.deb)
+[ -f "${debs[0]}" ] || {
+	echo "boot-setup: no package in $REPO/build/deb (make deb)" >&2
+	exit 1
+}
 
-make -s -C "$REPO" install DESTDIR=/ PREFIX=/usr/local >/dev/null
+if [ -n "${VM_STATE:-}" ] && [ -s "$STATE.tar" ] &&
+	[ "$(cat "$STATE.deb" 2>/dev/null)" = "${debs[0]##*/}" ]; then
+	tar -C / -xpf "$STATE.tar"
+	echo "boot-setup: the disk as the deb boot left it ($STATE.tar, ${debs[0]##*/})" >&2
+	exit 0
+fi
+echo "boot-setup: no disk state of the deb boot with ${debs[0]##*/}: installing it here" >&2
+dpkg -i "${debs[0]}" >/dev/null
 
 # First PCI device with this vendor:device (addresses come from SeaBIOS' scan).
 by_id() {
@@ -25,9 +47,11 @@ PF=$(by_id 8086 10c9)    # igb 82576
 AUDIO=$(by_id 8086 293e) # the "HDMI audio" function 1 of the "GPU"
 GPU=${AUDIO%.*}.0        # its e1000e function 0
 
+# what tests/vm/ansible/vfioctl.yml makes vfioctl_config write
 cat >/etc/vfioctl.conf <<CONF
 # Written by tests/vm/boot-setup.sh.
-[device $GPU]        # "GPU": its audio function is in the same IOMMU group
+
+[device $GPU]
 driver = vfio-pci
 
 [pf $PF]

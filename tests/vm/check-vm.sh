@@ -25,8 +25,15 @@ BOOTS=(
 	"legacy-noiommu|--topology legacy --no-iommu"
 	"bridge-iommu-off|--topology bridge --append intel_iommu=off"
 	"bridge-nointremap|--topology bridge --intremap off"
+	# the Debian package and Ansible (suites/deb.bats), then the boot after it:
+	# boot-setup.sh unpacks the disk state deb.bats saved (see there)
+	"deb|--topology boot --systemd --timeout 1200||deb"
 	"boot|--topology boot --systemd --timeout 1200|tests/vm/boot-setup.sh|boot"
 )
+# Each boot's /mnt/out is $STATE/NAME (emptied before the boot); a boot reads
+# the output of earlier ones under $VM_STATE (boot: deb's disk-state.tar, kept
+# from an earlier run too, so `check-vm.sh boot` after `check-vm.sh deb` works).
+STATE=$REPO/build/vm-state
 # Every boot runs on each kernel: bookworm's 6.1 ("current") and
 # bookworm-backports' 6.12 ("backports"); a boot on the latter is named
 # NAME/6.12 (its major.minor). VFIOCTL_VM_KERNELS picks the kernels.
@@ -46,6 +53,10 @@ for k in "${KERNELS[@]}"; do
 done
 # BOOT... selects boots by name: "bridge" (both kernels) or "bridge/6.12"
 want=("$@")
+# deb and boot install the Debian package built from HEAD (cached per commit)
+if [ ${#want[@]} = 0 ] || [[ " ${want[*]} " == *" deb "* || " ${want[*]} " == *" boot"[\ /]* ]]; then
+	"$REPO/scripts/build-deb.sh"
+fi
 failed=() retried=() passed=0
 for run in "${RUNS[@]}"; do
 	IFS='|' read -r kernel label name opts setup suites <<<"$run"
@@ -53,7 +64,12 @@ for run in "${RUNS[@]}"; do
 		[[ " ${want[*]} " != *" $name$label "* ]]; then
 		continue
 	fi
+	# the package and Ansible do not depend on the kernel: deb runs on 6.1 only
+	if [ "$name" = deb ] && [ -n "$label" ]; then
+		continue
+	fi
 	name=$name$label
+	outname=${name//\//-} # boot/6.12 -> boot-6.12
 	echo "== check-vm: $name"
 	start=$SECONDS
 	files=""
@@ -64,9 +80,12 @@ for run in "${RUNS[@]}"; do
 	# suites (not a verdict on vfioctl): boot once more, and say so.
 	for attempt in 1 2; do
 		rc=0
+		rm -rf "${STATE:?}/$outname"
+		mkdir -p "$STATE/$outname"
 		# shellcheck disable=SC2086
 		"$HERE/run.sh" --kernel "$kernel" $opts "${setup_opt[@]+"${setup_opt[@]}"}" \
-			--env "VM_BOOT=${name%/*}" --env "VM_KERNEL=$kernel" -- \
+			--env "VM_BOOT=${name%/*}" --env "VM_KERNEL=$kernel" \
+			--out "$STATE/$outname" --env "VM_STATE=$STATE" -- \
 			sh -c "cd '$REPO' && bats --formatter tap --timing$files" || rc=$?
 		if [ "$rc" != 126 ] || [ "$attempt" = 2 ]; then
 			break

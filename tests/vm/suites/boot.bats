@@ -1,7 +1,9 @@
 #!/usr/bin/env bats
-# Persistence at boot (issue 7): systemd is PID 1, tests/vm/boot-setup.sh has
-# installed vfioctl with `make install` (binary, udev rule, vfioctl.service),
-# enabled the unit and written /etc/vfioctl.conf:
+# Persistence at boot (issue 7): systemd is PID 1; the Debian package is
+# installed (binary, udev rule, vfioctl.service), /etc/vfioctl.conf written and
+# the unit enabled: by the "deb" boot before this one (suites/deb.bats: dpkg -i,
+# the Ansible playbook, systemctl enable), whose disk tests/vm/boot-setup.sh
+# restores, or by boot-setup.sh itself when run alone:
 #   [device GPU]  driver = vfio-pci      (the multifunction NIC+audio endpoint)
 #   [pf PF]       vfs = 3, vf-driver = vfio-pci, MACs, VLAN, trust, spoofchk
 # The first tests look at the state the boot left; later ones change it.
@@ -59,9 +61,10 @@ recreate_vfs() {
 	trigger_at=$(systemctl show -p InactiveExitTimestampMonotonic --value systemd-udev-trigger.service)
 	echo "apply finished at $done_at us, coldplug started at $trigger_at us"
 	((done_at > 0 && trigger_at > 0 && done_at <= trigger_at))
-	[ -x /usr/local/sbin/vfioctl ]
+	[ -x /usr/sbin/vfioctl ]
+	[ "$(dpkg-query -W -f='${db:Status-Status}' vfioctl)" = installed ]
 	[ -f /usr/lib/udev/rules.d/69-vfioctl.rules ]
-	grep -q 'RUN+="/usr/local/sbin/vfioctl udev-add $kernel"' /usr/lib/udev/rules.d/69-vfioctl.rules
+	grep -q 'RUN+="/usr/sbin/vfioctl udev-add $kernel"' /usr/lib/udev/rules.d/69-vfioctl.rules
 }
 
 @test "boot: the multifunction NIC+audio endpoint is on vfio-pci; e1000e and snd_hda_intel never probed it" {
