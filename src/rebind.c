@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -319,8 +320,10 @@ int rebind_add_named(struct rebind_batch *b, const struct topo *t, char *const *
 /* The lock taken by rebind_lock_hold(), kept until exit; -1 if none. */
 static int held_lock_fd = -1;
 
-static int lock_take(void)
+/* why (may be NULL): the message of a failure, as also said on stderr */
+static int lock_take(char **why)
 {
+	_cleanup_free_ char *msg = NULL;
 	char other[32];
 	int fd;
 
@@ -332,10 +335,18 @@ static int lock_take(void)
 	fd = state_lock(STATE_LOCK_ENGINE, true);
 	if (fd == -EBUSY) {
 		state_lock_owner(STATE_LOCK_ENGINE, other, sizeof(other));
-		log_error("%s: another vfioctl%s%s is changing devices; try again when it is done",
-			  LOCK_PATH, *other ? " PID " : "", other);
+		msg = xasprintf("%s: another vfioctl%s%s is changing devices; try again when it is "
+				"done",
+				LOCK_PATH, *other ? " PID " : "", other);
 	} else if (fd < 0) {
-		log_error("%s: %s", LOCK_PATH, strerror(-fd));
+		msg = xasprintf("%s: %s", LOCK_PATH, strerror(-fd));
+	}
+	if (msg) {
+		log_error("%s", msg);
+		if (why) {
+			*why = msg;
+			msg = NULL;
+		}
 	}
 	return fd; /* held until exit */
 }
@@ -346,7 +357,7 @@ int rebind_lock_hold(void)
 
 	if (held_lock_fd >= 0)
 		return 0;
-	fd = lock_take();
+	fd = lock_take(NULL);
 	if (fd < 0)
 		return fd == -EBUSY ? -E_REFUSED : fd;
 	held_lock_fd = fd;
@@ -508,18 +519,6 @@ static int move_device(const char *addr, const char *known_driver, const char *k
 	if (r < 0)
 		return write_failed(addr, r, why, xasprintf("drivers_probe: %s", strerror(-r)));
 	return 0;
-}
-
-/* --- modules ------------------------------------------------------------- */
-
-static int ensure_driver(const char *name)
-{
-	int r = pci_driver_ensure(name);
-
-	if (r < 0 && sysfs_live())
-		log_error("%s: no such PCI driver, and no module of that name could be loaded",
-			  name);
-	return r;
 }
 
 /* --- planning ------------------------------------------------------------ */
@@ -1103,6 +1102,23 @@ static void journal_record(json_t *j, const struct rebind_item *it)
 				      json_string_or_null(it->want_driver), "pid", (int)getpid()));
 }
 
+/*
+ * The batch fails before any write: say why on stderr and keep it as the
+ * batch's error (its JSON "error", status "failed"). Returns -E_REFUSED.
+ */
+_printf_(2, 3) static int refuse(struct rebind_batch *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	free(b->error);
+	va_start(ap, fmt);
+	if (vasprintf(&b->error, fmt, ap) < 0)
+		b->error = NULL;
+	va_end(ap);
+	log_error("%s", b->error ? b->error : fmt);
+	return -E_REFUSED;
+}
+
 int rebind_run(struct rebind_batch *b)
 {
 	_cleanup_close_ int lock_fd = -1;
@@ -1121,7 +1137,7 @@ int rebind_run(struct rebind_batch *b)
 	kill_after = fault_kill_after();
 	writes_made = 0;
 
-	lock_fd = lock_take();
+	lock_fd = lock_take(&b->error);
 	if (lock_fd < 0)
 		return lock_fd == -EBUSY ? -E_REFUSED : lock_fd;
 	/* the state may have moved since the scan; re-read it under the lock */
@@ -1132,11 +1148,11 @@ int rebind_run(struct rebind_batch *b)
 		if (read_state(it->addr, &drv, &ovr) < 0)
 			continue; /* reported when applied */
 		if (!streq_null(drv, it->before_driver) || !streq_null(ovr, it->before_override)) {
-			log_error(
-				"%s: changed while planning (driver %s); nothing was changed, run "
-				"again",
+			return refuse(
+				b,
+				"%s: changed while planning (driver %s); nothing was changed, "
+				"run again",
 				it->addr, drv ? drv : "none");
-			return -E_REFUSED;
 		}
 	}
 	for (size_t i = 0; i < b->n; i++) {
@@ -1144,9 +1160,11 @@ int rebind_run(struct rebind_batch *b)
 
 		if (b->items[i].status != RB_PLANNED || !drv || b->items[i].op == REBIND_RESTORE)
 			continue;
-		r = ensure_driver(drv);
-		if (r < 0)
-			return -E_REFUSED;
+		if (pci_driver_ensure(drv) < 0)
+			return refuse(b,
+				      "%s: no such PCI driver, and no module of that name could be "
+				      "loaded",
+				      drv);
 	}
 
 	journal = journal_load();
@@ -1155,10 +1173,8 @@ int rebind_run(struct rebind_batch *b)
 			journal_record(journal, &b->items[i]);
 	if (todo) {
 		r = journal_save(journal);
-		if (r < 0) {
-			log_error("%s: %s; nothing was changed", JOURNAL_PATH, strerror(-r));
-			return -E_REFUSED;
-		}
+		if (r < 0)
+			return refuse(b, "%s: %s; nothing was changed", JOURNAL_PATH, strerror(-r));
 	}
 
 	waiter_open(&ew, !b->no_udev_wait);
@@ -1325,10 +1341,6 @@ int rebind_execute(struct rebind_batch *b, struct topo *t)
 		r = rebind_run(b);
 	else
 		plan_all(b);
-	/* a failure before any write said why on stderr: the result says it too */
-	if (r < 0 && !b->n_blockers && log_errors &&
-	    streq(batch_status(b, NULL), b->dry_run ? "planned" : "ok"))
-		b->error = xstrdup(log_errors[strv_length(log_errors) - 1]);
 	return r;
 }
 
@@ -1352,7 +1364,7 @@ int rebind_journal_forget(char *const *addrs, size_t n)
 	json_t *devs;
 	bool changed = false;
 
-	lock_fd = lock_take();
+	lock_fd = lock_take(NULL);
 	if (lock_fd < 0)
 		return lock_fd;
 	journal = journal_load();
