@@ -9,7 +9,9 @@ TREE=$1 KREL=$2 OUTDIR=$3
 HERE=$(cd "$(dirname "$0")" && pwd)
 MODDIR=$TREE/lib/modules/$KREL
 BUSYBOX=${VFIOCTL_VM_BUSYBOX:-/bin/busybox}
-MODULES="virtio_pci 9pnet_virtio 9p overlay"
+# VFIOCTL_VM_EXTRA_MODULES: loaded first (run.sh --iommu virtio: virtio_iommu,
+# which the 9p transport's probe waits for when the VIOT table lists it)
+MODULES="${VFIOCTL_VM_EXTRA_MODULES:-} virtio_pci 9pnet_virtio 9p overlay"
 
 file "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' ||
 	ldd "$BUSYBOX" 2>&1 | grep -q 'not a dynamic' || {

@@ -6,8 +6,9 @@
 # Usage: tests/vm/run.sh [OPTIONS] -- COMMAND [ARGS...]
 #   --topology NAME   extra devices from tests/vm/topologies/NAME.sh (default: none)
 #   --no-iommu        no IOMMU device (and no intel_iommu=on)
-#   --iommu intel|amd the emulated IOMMU: intel-iommu (VT-d, default) or
-#                     amd-iommu (AMD-Vi)
+#   --iommu intel|amd|virtio the emulated IOMMU: intel-iommu (VT-d, default),
+#                     amd-iommu (AMD-Vi) or virtio-iommu (6.12 only: bookworm's
+#                     6.1 lacks CONFIG_VIRTIO_IOMMU)
 #   --intremap on|off the IOMMU's interrupt remapping (default on)
 #   --append ARGS     extra kernel command line (appended last, so it wins)
 #   --mem MiB         guest RAM (default 1024)
@@ -86,7 +87,7 @@ while [ $# -gt 0 ]; do
 done
 [ $# -gt 0 ] || { echo "vm: missing -- COMMAND" >&2; usage >&2; exit 2; }
 case "$INTREMAP" in on | off) ;; *) die "--intremap must be on or off" 2 ;; esac
-case "$IOMMU_KIND" in intel | amd) ;; *) die "--iommu must be intel or amd" 2 ;; esac
+case "$IOMMU_KIND" in intel | amd | virtio) ;; *) die "--iommu must be intel, amd or virtio" 2 ;; esac
 TOPO_FILE=$HERE/topologies/$TOPOLOGY.sh
 [ -f "$TOPO_FILE" ] || die "unknown topology '$TOPOLOGY' (see $HERE/topologies)" 2
 
@@ -106,7 +107,11 @@ ICACHE=$CACHE/initramfs
 if ! { mkdir -p "$ICACHE" && [ -w "$ICACHE" ]; } 2>/dev/null; then
 	ICACHE=${XDG_CACHE_HOME:-$HOME/.cache}/vfioctl-vm
 fi
-INITRD=$("$HERE/mkinitramfs.sh" "$KTREE" "$KREL" "$ICACHE") || die "initramfs build failed"
+# virtio-iommu: its driver must be in before any endpoint it translates probes
+EXTRA_MODULES=""
+[ "$IOMMU" = 1 ] && [ "$IOMMU_KIND" = virtio ] && EXTRA_MODULES=virtio_iommu
+INITRD=$(VFIOCTL_VM_EXTRA_MODULES=$EXTRA_MODULES "$HERE/mkinitramfs.sh" "$KTREE" "$KREL" "$ICACHE") ||
+	die "initramfs build failed"
 
 # Boot the uncompressed vmlinux through its PVH entry point when possible:
 # saves the real-mode setup + xz decompression (~3 s under TCG).
@@ -224,6 +229,9 @@ ARGS=(-accel tcg -M q35,kernel-irqchip=split -cpu max -smp "$SMP" -m "$MEM"
 	-kernel "$KERNEL" -initrd "$INITRD" -append "$KAPPEND")
 if [ "$IOMMU" = 1 ] && [ "$IOMMU_KIND" = intel ]; then
 	ARGS+=(-device "intel-iommu,intremap=$INTREMAP,caching-mode=on")
+elif [ "$IOMMU" = 1 ] && [ "$IOMMU_KIND" = virtio ]; then
+	# no interrupt remapping; QEMU builds the ACPI VIOT table for it
+	ARGS+=(-device virtio-iommu-pci)
 elif [ "$IOMMU" = 1 ]; then
 	ARGS+=(-device "amd-iommu,intremap=$INTREMAP")
 fi
