@@ -246,7 +246,7 @@ complete -c vfioctl -n '__vfioctl_using check; and not __fish_seen_argument -s g
 # bind [--driver DRIVER] [--only] [--dry-run] [--force] DEVICE...
 complete -c vfioctl -n '__vfioctl_using bind' -s d -l driver -x -a 'vfio-pci (__vfioctl_drivers)' -d 'Bind to DRIVER (default vfio-pci)'
 complete -c vfioctl -n '__vfioctl_using bind' -s p -l persist -d 'Also write the binding to the configuration'
-complete -c vfioctl -n '__vfioctl_using bind' -l no-udev-wait -d 'Verify with kernel events, do not wait for udev'
+complete -c vfioctl -n '__vfioctl_using bind' -l no-udev-wait -d 'Verify with the driver links, do not wait for udev'
 # unbind|restore [--only] [--dry-run] [--force] DEVICE...
 complete -c vfioctl -n '__vfioctl_using bind unbind restore' -s o -l only -d 'Only the named devices, not their whole groups'
 complete -c vfioctl -n '__vfioctl_using bind unbind restore' -s n -l dry-run -d 'Print the plan, change nothing'

@@ -35,8 +35,8 @@ static void bind_help(FILE *f)
 	      "  -f, --force          go on despite devices in use\n"
 	      "  -p, --persist        also write the binding to the configuration (vfioctl\n"
 	      "                       apply and the udev rule then keep it across reboots)\n"
-	      "      --no-udev-wait   verify with the kernel's bind events, without waiting\n"
-	      "                       for udev to process them (faster for large batches)\n"
+	      "      --no-udev-wait   verify with the driver links, without waiting for udev\n"
+	      "                       to process the bind events (faster for large batches)\n"
 	      "  -j, --json           print JSON\n"
 	      "  -h, --help           show this help\n",
 	      f);

@@ -753,11 +753,11 @@ static void waiter_close(struct event_waiter *ew)
  * device's bind after the events of its children (net, nvme, ...), but
  * /dev/vfio/N hangs off /devices/virtual/vfio: its "add" is waited for too,
  * so the rules that set its owner and mode have run when bind returns.
- * Without a running udevd the kernel's own events are all there is.
- * bind --no-udev-wait listens to the kernel's events only: the kernel sends
- * "bind" once the driver's probe succeeded, from inside our write, so it is
- * queued by the time the write returns, and /dev/vfio/N comes from devtmpfs.
- * make bench: udev's processing costs more than the binds themselves at scale.
+ * Without a running udevd, or with bind --no-udev-wait, nothing is listened
+ * to: drivers_probe and bind probe synchronously, inside our write, so the
+ * driver link verify_item() reads is there when the write returns, and
+ * /dev/vfio/N comes from devtmpfs. Draining the kernel's copies of those
+ * events only cost time (make bench: ~280 ms for 338 VFs at 1040 devices).
  */
 static void waiter_open(struct event_waiter *ew, bool udev_wait)
 {
@@ -776,13 +776,15 @@ static void waiter_open(struct event_waiter *ew, bool udev_wait)
 		if (q)
 			udev_queue_unref(q);
 	}
-	ew->mon = udev_monitor_new_from_netlink(ew->udev, udevd ? "udev" : "kernel");
+	if (!udevd)
+		return;
+	ew->mon = udev_monitor_new_from_netlink(ew->udev, "udev");
 	if (!ew->mon)
 		return;
-	ew->udev_source = udevd;
+	ew->udev_source = true;
 	udev_monitor_set_receive_buffer_size(ew->mon, 16 * 1024 * 1024);
 	if (udev_monitor_filter_add_match_subsystem_devtype(ew->mon, "pci", NULL) < 0 ||
-	    (udevd && udev_monitor_filter_add_match_subsystem_devtype(ew->mon, "vfio", NULL) < 0) ||
+	    udev_monitor_filter_add_match_subsystem_devtype(ew->mon, "vfio", NULL) < 0 ||
 	    udev_monitor_enable_receiving(ew->mon) < 0) {
 		udev_monitor_unref(ew->mon);
 		ew->mon = NULL;
