@@ -16,6 +16,12 @@ int sysfs_set_root(const char *root);
 const char *sysfs_root(void);
 /* True when reading the running kernel (no --sysroot). */
 bool sysfs_live(void);
+/*
+ * True when a udevd listens on /run/udev/control (live host only). The file
+ * alone (libudev's udev_queue_get_udev_is_active()) outlives a udevd that
+ * was stopped: waiting for such a udevd's events would only time out.
+ */
+bool sysfs_udevd_running(void);
 
 /* Malloc'd host path under the root. */
 char *sysfs_resolve(const char *host_path);

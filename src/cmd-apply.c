@@ -391,11 +391,10 @@ static bool vf_attrs_match(const struct vf_attrs *w, const struct vf_attrs *h)
  */
 static void wait_pf_netdevs(const struct config *c)
 {
-	struct udev *udev = udev_new();
-	struct udev_queue *q = udev ? udev_queue_new(udev) : NULL;
+	struct udev *udev = sysfs_udevd_running() ? udev_new() : NULL;
 
-	if (!q || !udev_queue_get_udev_is_active(q))
-		goto out;
+	if (!udev)
+		return;
 	for (size_t i = 0; i < c->n_pfs; i++) {
 		_cleanup_free_ char *dir = NULL;
 
@@ -424,11 +423,7 @@ static void wait_pf_netdevs(const struct config *c)
 			nanosleep(&(struct timespec){ .tv_nsec = 50 * 1000 * 1000 }, NULL);
 		}
 	}
-out:
-	if (q)
-		udev_queue_unref(q);
-	if (udev)
-		udev_unref(udev);
+	udev_unref(udev);
 }
 
 static int live_numvfs(const char *pf_addr)

@@ -2,7 +2,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "sysfs.h"
 #include "util.h"
@@ -37,6 +40,20 @@ const char *sysfs_root(void)
 bool sysfs_live(void)
 {
 	return root == NULL;
+}
+
+bool sysfs_udevd_running(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = "/run/udev/control" };
+	_cleanup_close_ int fd = -1;
+
+	if (!sysfs_live())
+		return false;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return access(sa.sun_path, F_OK) == 0;
+	/* a full backlog (EAGAIN) is a busy udevd; ECONNREFUSED a dead one's socket */
+	return connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno == EAGAIN;
 }
 
 char *sysfs_resolve(const char *host_path)
