@@ -39,6 +39,12 @@ r("floor.\($n)") as $floor |
 r("bind.\($nb)") as $bind | r("loop.\($nb)") as $loop |
 r("bindnowait.\($nb)") as $nowait | r("loopsettle.\($nb)") as $settle |
 (first(.results[] | select(.key | startswith("sriovset."))) // null) as $sset |
+(first(.results[] | select(.key | startswith("fulllist."))) // null) as $fl |
+($fl.devices // 0) as $fn | r("fulllspci.\($fn)") as $fls |
+r("full.loop.on.\($fn)") as $flon | r("full.loop.off.\($fn)") as $floff |
+r("full.loopsettle.on.\($fn)") as $fset |
+r("full.nowait.on.\($fn)") as $fnwon | r("full.nowait.off.\($fn)") as $fnwoff |
+r("full.default.on.\($fn)") as $fdon | r("full.default.off.\($fn)") as $fdoff |
 (first(.results[] | select(.key | startswith("sriovshell."))) // null) as $sshell |
 def io(x): if x.iommu then "vIOMMU" else "no vIOMMU" end;
 "Measured \(.date | .[0:10]) with vfioctl \(.vfioctl): guest \(.machine.guest_kernel), " +
@@ -73,6 +79,23 @@ def io(x): if x.iommu then "vIOMMU" else "no vIOMMU" end;
  row(["`\(.label)`", (.median_ms | ms), ratio(.median_ms; $sshell.median_ms), (.rss_kib | mib),
       (.note // "")])),
 "",
+(if $fl == null then empty else
+ "**Binding a third of the VFs to vfio-pci, \($fn) PCI devices (virtio-iommu, guest \(.machine.full_kernel // "6.12"))**",
+ "",
+ "All 8×127 VFs exist; each round binds one third per method and the next round rotates the thirds. " +
+ "Same boot: `vfioctl list` \($fl.median_ms | ms) against `lspci -D` \($fls.median_ms | ms) " +
+ "(\(ratio($fl.median_ms; $fls.median_ms))), `vfioctl groups` \(r("fullgroups.\($fn)").median_ms | ms).",
+ "",
+ "| command | udevd | median | vs sysfs loop | vs loop + settle | note |",
+ "|---|---|---:|---:|---:|---|",
+ (["on", "off"][] as $u | r("full.loop.\($u).\($fn)") as $lp |
+  ["loop", "loopsettle", "nowait", "default"][] as $k | r("full.\($k).\($u).\($fn)") |
+  select(. != null) |
+  row(["`\(.label | sub(", udevd (on|off)\\)$"; ")"))`", $u, (.median_ms | ms),
+       ratio(.median_ms; $lp.median_ms),
+       (if $u == "on" then ratio(.median_ms; $fset.median_ms) else "–" end),
+       (if .ok then "all bound every run" else "**not all bound**" end)])),
+ "" end),
 "**Scaling**",
 "",
 "| devices | vIOMMU | `vfioctl list` | `--json list` | floor | `lspci -D` | `bind --only` half the VFs | per bound VF | RSS of list | RSS of `--json list` | RSS of bind |",
@@ -102,6 +125,19 @@ row(["batch bind `--no-udev-wait` ≤ 0.7 × sequential loop", ratio($nowait.med
      verdict($nowait != null and $nowait.median_ms <= 0.7 * $loop.median_ms and $nowait.ok)]),
 row(["batch bind (waits for udev) ≤ 0.7 × loop + `udevadm settle`", ratio($bind.median_ms; $settle.median_ms),
      verdict($bind.median_ms <= 0.7 * $settle.median_ms and $bind.ok)]),
+(if $fl == null then empty else
+ row(["at \($fn) devices: `--no-udev-wait` ≤ 0.7 × loop (udevd on / off)",
+      "\(ratio($fnwon.median_ms; $flon.median_ms)) / \(ratio($fnwoff.median_ms; $floff.median_ms))",
+      verdict($fnwon.median_ms <= 0.7 * $flon.median_ms and $fnwoff.median_ms <= 0.7 * $floff.median_ms
+	      and $fnwon.ok and $fnwoff.ok)]),
+ row(["at \($fn) devices: default mode ≤ 1.0 × loop, udevd stopped",
+      ratio($fdoff.median_ms; $floff.median_ms),
+      verdict($fdoff.median_ms <= $floff.median_ms and $fdoff.ok)]),
+ row(["at \($fn) devices: default mode ≤ 1.0 × loop + `udevadm settle`, udevd running",
+      ratio($fdon.median_ms; $fset.median_ms),
+      verdict($fdon.median_ms <= $fset.median_ms and $fdon.ok)]),
+ row(["at \($fn) devices: `list` ≤ 0.5 × `lspci -D` (same boot)", ratio($fl.median_ms; $fls.median_ms),
+      verdict($fl.median_ms <= 0.5 * $fls.median_ms)]) end),
 ([.results[] | select(.rss_kib != null and (.label | startswith("vfioctl")))] |
  (map(.rss_kib) | max) as $m |
  row(["peak RSS ≤ 10 MiB (list at \($n), bind at \($nb) devices)", "max \($m | mib) (\(map(select(.rss_kib == $m)) | .[0].label))",

@@ -1,10 +1,12 @@
 #!/bin/bash
 # `make bench`: vfioctl against lspci, dpdk-devbind.py, driverctl and the
 # sysfs floor, at scale, measured inside the guest (tests/vm/run.sh, topology
-# `scale`, 4 GiB), in two boots: listing with 8 NVMe PFs x 127 VFs (1039 PCI
-# devices) without the vIOMMU; binding and sriov set with the vIOMMU and 64
-# VFs per PF (535 devices): QEMU needs >22 GiB for 1039 devices behind its
-# intel-iommu (see topologies/scale.sh). Ratios compare within one boot.
+# `scale`, 4 GiB), in three boots: listing with 8 NVMe PFs x 127 VFs (1039 PCI
+# devices) without the vIOMMU; binding and sriov set behind intel-iommu with
+# 64 VFs per PF (535 devices: QEMU needs >22 GiB for 1039 devices behind its
+# intel-iommu, see topologies/scale.sh); binding thirds of all 1016 VFs
+# behind virtio-iommu (1040 devices, 6.12 guest), with udevd running and
+# stopped. Ratios compare within one boot.
 #
 # Usage: tests/vm/bench.sh [--runs N] [--slow-runs N] [--quick] [--snapshot]
 #                          [--no-readme] [--out DIR]
@@ -12,11 +14,16 @@
 #   --slow-runs N  runs of the slow tools (dpdk-devbind.py, driverctl; default
 #                  --runs)
 #   --quick        --runs 3 --slow-runs 1 (for iterating; not for the README)
-#   --snapshot     also save `vfioctl snapshot` of the full-scale guest in DIR
+#   --snapshot     also save `vfioctl snapshot` of the full-scale guests in DIR
+#                  (scale-snapshot.tar.gz: listing boot, full-snapshot.tar.gz:
+#                  the virtio-iommu boot with all VFs)
 #   --no-readme    do not rewrite README.md's Performance table
 #   --out DIR      where results go (default build/bench); bench/latest.json
 #                  and README.md are updated unless --no-readme
-#   --only list|bind  only the listing boot or only the binding boot
+#   --only list|bind|full  only the listing boot, the binding boot (535
+#                  devices, intel-iommu) or the full-scale binding boot (1040
+#                  devices, virtio-iommu, 6.12); the other boots' results are
+#                  kept from the previous bench/latest.json
 #   --vfioctl BIN  measure this binary (default ./vfioctl); it is copied to
 #                  DIR/bin first, so rebuilding during a run changes nothing
 # Times are wall-clock medians in ms (bash $EPOCHREALTIME around each run);
@@ -52,11 +59,21 @@ guest() {
 		--argjson sriov_set "$(sriov_set_available && echo true || echo false)" \
 		'{guest_kernel: $kernel, guest_cpus: $cpus, guest_mem_mib: $mem, lspci: $lspci,
 		  dpdk: $dpdk, driverctl: $driverctl, sriov_set: $sriov_set}' >"$out/guest-$1.json"
+	if [ "$1" = full ]; then # its own kernel: do not overwrite the other boots' facts
+		jq '{full_kernel: .guest_kernel, full_mem_mib: .guest_mem_mib}' "$out/guest-$1.json" \
+			>"$out/guest-$1.json.tmp" && mv "$out/guest-$1.json.tmp" "$out/guest-$1.json"
+	fi
 
 	MAXV=$(cat "/sys/bus/pci/devices/${PFS[0]}/sriov_totalvfs")
 	IOMMU=false
 	[ -e /sys/kernel/iommu_groups/0 ] && IOMMU=true
 	local k n sizes
+	if [ "$1" = full ]; then
+		bench_full
+		set_vfs 0
+		log "done"
+		return
+	fi
 	if [ "$1" = list ]; then
 		sizes="13 62 $MAXV" # 127, 519, 1039 devices
 	else
@@ -203,13 +220,13 @@ all_vfs() {
 	done | sort
 }
 
-# how many of the given devices are bound to DRIVER
+# how many of the given devices are bound to DRIVER (no fork per device: a
+# TCG guest on a loaded host takes ~100 ms per fork)
 count_bound() {
-	local drv=$1 n=0 a l
+	local drv=$1 n=0 a
 	shift
 	for a in "$@"; do
-		l=$(readlink "/sys/bus/pci/devices/$a/driver" 2>/dev/null || true)
-		[ "${l##*/}" = "$drv" ] && n=$((n + 1))
+		[ -e "/sys/bus/pci/drivers/$drv/$a" ] && n=$((n + 1))
 	done
 	echo "$n"
 }
@@ -218,8 +235,12 @@ count_bound() {
 reset_devs() {
 	local a l
 	for a in "$@"; do
-		l=$(readlink "/sys/bus/pci/devices/$a/driver" 2>/dev/null || true)
-		[ -n "$l" ] && echo "$a" >"/sys/bus/pci/drivers/${l##*/}/unbind"
+		if [ -e "/sys/bus/pci/drivers/vfio-pci/$a" ]; then
+			echo "$a" >/sys/bus/pci/drivers/vfio-pci/unbind
+		elif [ -e "/sys/bus/pci/devices/$a/driver" ]; then
+			l=$(readlink "/sys/bus/pci/devices/$a/driver" 2>/dev/null || true)
+			[ -n "$l" ] && echo "$a" >"/sys/bus/pci/drivers/${l##*/}/unbind"
+		fi
 		echo >"/sys/bus/pci/devices/$a/driver_override" 2>/dev/null || true
 	done
 	rm -f /run/vfioctl/journal.json
@@ -334,6 +355,123 @@ bench_bind() {
 			"$ok_dpdk" "bound $dpdk_bound of ${#half[@]} (last run)"
 }
 
+# bench_full: the binding boot at full scale (127 VFs per PF, 1039 devices,
+# virtio-iommu). The VFs are cut into three equal thirds; each round binds one
+# third with the sysfs loop (then udevadm settle, timed apart), one with
+# `vfioctl bind --only --no-udev-wait`, one with `vfioctl bind --only`, and the
+# next round rotates which method gets which third. Rounds run with udevd
+# running, then again with udevd stopped. Then one `-v` run of each vfioctl
+# mode records its phases and one `strace -c -f` where the time goes.
+bench_full() {
+	local n i k m third t0 t1 t2 key
+	local -a vfs thirds
+	set_vfs "$MAXV"
+	udevadm settle --timeout=300 || true
+	n=$(find /sys/bus/pci/devices/ -mindepth 1 -maxdepth 1 | wc -l)
+	mapfile -t vfs < <(all_vfs)
+	third=$((${#vfs[@]} / 3))
+	thirds=("${vfs[*]:0:third}" "${vfs[*]:third:third}" "${vfs[*]:2*third:third}")
+	log "full: $n devices, ${#vfs[@]} VFs, thirds of $third"
+	# for profiling the planner on the host (callgrind on --sysroot, --dry-run)
+	[ -z "${BENCH_SNAPSHOT:-}" ] || "$VF" snapshot -o "$out/full-snapshot.tar.gz" >/dev/null 2>>"$ERRLOG" ||
+		log "full: snapshot failed"
+	# the listing targets hold in this boot too
+	measure_rr "$n" $((2 * RUNS - 1)) "fulllist|vfioctl list|0|$VF list" \
+		"fulllspci|lspci -D|0|lspci -D" "fullgroups|vfioctl groups|0|$VF groups" \
+		"fullstartup|vfioctl --version (start-up alone)|0|$VF --version"
+	reset_devs "${vfs[@]}"
+	local -A T=() OK=()
+	local udev
+	for udev in on off; do
+		if [ "$udev" = off ]; then
+			udevadm control --exit 2>/dev/null || pkill -x systemd-udevd || true
+			for ((i = 0; i < 50; i++)); do
+				pgrep -x systemd-udevd >/dev/null || break
+				sleep 0.1
+			done
+			pgrep -x systemd-udevd >/dev/null && log "udevd still running" || log "udevd stopped"
+		fi
+		for ((i = 0; i < RUNS; i++)); do
+			for ((k = 0; k < 3; k++)); do
+				m=$(((i + k) % 3))
+				# shellcheck disable=SC2086
+				set -- ${thirds[k]}
+				case $m in
+				0)
+					t0=$(now_us)
+					bind_loop "$@" 2>>"$ERRLOG" || OK[loop.$udev]=false
+					t1=$(now_us)
+					T[loop.$udev]+=" $((t1 - t0))"
+					if [ "$udev" = on ]; then
+						udevadm settle --timeout=300 || OK[loopsettle.$udev]=false
+						t2=$(now_us)
+						T[loopsettle.$udev]+=" $((t2 - t0))"
+					fi
+					key=loop
+					;;
+				1)
+					t0=$(now_us)
+					"$VF" bind --only --no-udev-wait "$@" >/dev/null 2>>"$ERRLOG" ||
+						OK[nowait.$udev]=false
+					t1=$(now_us)
+					T[nowait.$udev]+=" $((t1 - t0))"
+					key=nowait
+					;;
+				2)
+					t0=$(now_us)
+					"$VF" bind --only "$@" >/dev/null 2>>"$ERRLOG" ||
+						OK[default.$udev]=false
+					t1=$(now_us)
+					T[default.$udev]+=" $((t1 - t0))"
+					key=default
+					;;
+				esac
+				[ "$(count_bound vfio-pci "$@")" = "$#" ] || {
+					OK[$key.$udev]=false
+					log "full: $key (udevd $udev) bound only $(count_bound vfio-pci "$@") of $#"
+				}
+				# untimed: the next method does not pay for this one's udev work
+				[ "$udev" = off ] || udevadm settle --timeout=300 || true
+			done
+			reset_devs "${vfs[@]}"
+			[ "$udev" = off ] || udevadm settle --timeout=300 || true
+		done
+		# where the time goes (untimed in the table): phases and syscalls
+		# shellcheck disable=SC2086
+		set -- ${thirds[0]}
+		"$VF" -v bind --only --no-udev-wait "$@" 2>&1 >/dev/null |
+			sed -n 's/^vfioctl: debug: \(.*: [0-9]* ms.*\)/\1/p' >"$out/phases-nowait-udev$udev.txt"
+		reset_devs "$@"
+		[ "$udev" = off ] || udevadm settle --timeout=300 || true
+		"$VF" -v bind --only "$@" 2>&1 >/dev/null |
+			sed -n 's/^vfioctl: debug: \(.*: [0-9]* ms.*\)/\1/p' >"$out/phases-default-udev$udev.txt"
+		reset_devs "$@"
+		[ "$udev" = off ] || udevadm settle --timeout=300 || true
+		if command -v strace >/dev/null; then
+			strace -c -f -o "$out/strace-nowait-udev$udev.txt" \
+				"$VF" bind --only --no-udev-wait "$@" >/dev/null 2>>"$ERRLOG" || true
+			reset_devs "$@"
+			[ "$udev" = off ] || udevadm settle --timeout=300 || true
+			# every call, to see which paths cost (tests/vm/README.md, make bench)
+			[ "$udev" = on ] || strace -f -o "$out/strace-full-nowait.txt" \
+				"$VF" bind --only --no-udev-wait "$@" >/dev/null 2>>"$ERRLOG" || true
+			reset_devs "$@"
+		fi
+	done
+	local label
+	for key in loop.on loopsettle.on nowait.on default.on loop.off nowait.off default.off; do
+		case ${key%.*} in
+		loop) label="sysfs loop, sequential" ;;
+		loopsettle) label="sysfs loop + udevadm settle" ;;
+		nowait) label="vfioctl bind --only --no-udev-wait" ;;
+		default) label="vfioctl bind --only" ;;
+		esac
+		log "full.$key.$n:${T[$key]:-} us"
+		emit "full.$key.$n" "$label ($third VFs, udevd ${key#*.})" "$n" "${T[$key]:-}" "" \
+			"${OK[$key]:-true}" ""
+	done
+}
+
 # sriov set --vfs 127 --bind vfio-pci on all PFs vs the shell equivalent
 bench_sriov() {
 	local n times ok i t0 t1 pf rss="" bound total=$((${#PFS[@]} * MAXV))
@@ -444,8 +582,15 @@ boot() { # MODE run.sh-options...
 		--env BENCH_SNAPSHOT="$SNAPSHOT" --env BENCH_BIN="$OUT/bin" -- \
 		bash "$OUT/bin/bench.sh" --guest "$mode"
 }
-[ "$ONLY" = bind ] || SCALE_MAX_VFS=127 boot list --no-iommu
-[ "$ONLY" = list ] || SCALE_MAX_VFS=64 boot bind
+[ -z "$ONLY" ] || [ "$ONLY" = list ] && SCALE_MAX_VFS=127 boot list --no-iommu
+[ -z "$ONLY" ] || [ "$ONLY" = bind ] && SCALE_MAX_VFS=64 boot bind
+# Binding at full scale needs a vIOMMU whose per-device address spaces QEMU
+# does not rebuild all at once: virtio-iommu (boot-bypass on) keeps 1040
+# devices under 1.5 GiB on the host. bookworm's 6.1 has no virtio-iommu
+# driver, so this boot runs bookworm-backports' 6.12.
+[ -z "$ONLY" ] || [ "$ONLY" = full ] &&
+	SCALE_MAX_VFS=127 boot full --kernel backports --iommu virtio
+true
 WALL=$(($(date +%s) - T0))
 
 CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
@@ -464,6 +609,20 @@ jq -s --arg date "$START" --arg cpu "$CPU" --argjson cores "$(nproc)" \
 	 runs: $runs, slow_runs: $slow, wall_s: $wall,
 	 results: map(. + {median_ms: (.times_ms | median)})}' \
 	"$OUT/vm/results.jsonl" >"$OUT/latest.json"
+# --only: keep the other boots' results of the previous run, marked as such
+if [ -n "$ONLY" ] && [ -s bench/latest.json ]; then
+	jq --arg only "$ONLY" --slurpfile old bench/latest.json '
+		def mine: if $only == "full" then startswith("full")
+			elif $only == "list" then (startswith("full") | not) and
+				(test("^(list|json|floor|lspci|lspcivvv|dpdkstatus|driverctl|parity|create)\\.")) 
+			else (startswith("full") | not) and
+				(test("^(list|json|floor|lspci|lspcivvv|dpdkstatus|driverctl|parity|create)\\.") | not) end;
+		. as $new | $old[0] + {
+			results: (($old[0].results | map(select(.key | mine | not))) + $new.results),
+			machine: ($old[0].machine + $new.machine),
+			partial: (($old[0].partial // {}) + {($only): {date: $new.date, vfioctl: $new.vfioctl}})}' \
+		"$OUT/latest.json" >"$OUT/latest.json.tmp" && mv "$OUT/latest.json.tmp" "$OUT/latest.json"
+fi
 
 "$HERE/../bench/report.sh" "$OUT/latest.json" | tee "$OUT/latest.md"
 if [ "$README" = 1 ]; then
