@@ -2,6 +2,7 @@
 #pragma once
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -27,11 +28,47 @@ extern struct vfioctl_opts opts;
 #define E_REFUSED ECANCELED /* refused, or failed and rolled back: exit 3 */
 #define E_PARTIAL ENOTRECOVERABLE /* failed, not fully rolled back: exit 4 */
 
+/* A command's options, for its getopt loop and main's argument count check. */
+struct cmd_options {
+	const char *shortopts;
+	const struct option *longopts;
+};
+
+enum {
+	CMD_HIDDEN = 1 << 0, /* not listed in --help (udev-add: the udev rule's helper) */
+	CMD_NO_SYSROOT = 1 << 1, /* runs without a valid --sysroot (help) */
+};
+
+/*
+ * An entry of main's command table or of a command's subcommand table (sriov).
+ * command_run() checks the operand count against min_args/max_args (-1: no
+ * limit) before run(); the message names the missing operands from usage.
+ */
 struct command {
 	const char *name;
 	int (*run)(int argc, char *argv[]);
-	const char *help;
+	const char *help; /* one line for 'vfioctl --help' */
+	const char *usage; /* after "vfioctl NAME ": the synopsis of vfioctl(8) */
+	int min_args, max_args;
+	unsigned flags;
+	const struct cmd_options *options; /* NULL: no getopt (operands from argv[1]) */
 };
+
+/*
+ * Run cmd with argv[0] its name: argv[0] becomes "PARENT NAME" (getopt's
+ * messages start with it). Wrong operand counts return -E_USAGE with a
+ * message, unless the options ask for --help or are wrong (the command's own
+ * getopt loop then says so).
+ */
+int command_run(const char *parent, const struct command *cmd, int argc, char *argv[]);
+
+/*
+ * "Usage: vfioctl NAME USAGE" of the running command, wrapped at 80 columns:
+ * the first line of every help text.
+ */
+void command_usage(FILE *f);
+/* Print the usage line of a given (sub)command: "PREFIX vfioctl NAME USAGE". */
+void command_usage_of(FILE *f, const char *prefix, const char *parent, const struct command *cmd);
 
 int cmd_list(int argc, char *argv[]);
 int cmd_show(int argc, char *argv[]);
@@ -46,6 +83,10 @@ int cmd_sriov(int argc, char *argv[]);
 int cmd_apply(int argc, char *argv[]);
 int cmd_status(int argc, char *argv[]);
 int cmd_udev_add(int argc, char *argv[]);
+
+extern const struct cmd_options list_options, show_options, snapshot_options, groups_options,
+	check_options, doctor_options, bind_options, unbind_options, restore_options, sriov_options,
+	apply_options, status_options;
 
 /* Options every command accepts after its name, too. */
 #define COMMON_LONGOPTS                        \

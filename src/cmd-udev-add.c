@@ -93,7 +93,7 @@ static int claim(const struct topo_dev *d, const char *want, const struct cfg_or
 	return 0;
 }
 
-int cmd_udev_add(int argc, char *argv[])
+int cmd_udev_add(int argc _unused_, char *argv[])
 {
 	_cleanup_config_ struct config *cfg = NULL;
 	_cleanup_topo_ struct topo *t = NULL;
@@ -103,7 +103,8 @@ int cmd_udev_add(int argc, char *argv[])
 	char addr[16];
 	int r;
 
-	if (argc != 2 || pci_addr_parse(argv[1], addr, NULL) < 0 || !streq(addr, argv[1])) {
+	/* main checked that one argument follows */
+	if (pci_addr_parse(argv[1], addr, NULL) < 0 || !streq(addr, argv[1])) {
 		log_error("udev-add: usage: vfioctl udev-add PCI-ADDRESS (run by the udev rule)");
 		return -E_USAGE;
 	}
