@@ -521,6 +521,39 @@ static int move_device(const char *addr, const char *known_driver, const char *k
 	return 0;
 }
 
+int rebind_claim(const struct topo_dev *d, const char *want, const char *origin)
+{
+	_cleanup_free_ char *ovr_path = sysfs_pci_dev(d->addr, "driver_override");
+	_cleanup_free_ char *why = NULL;
+	bool probed;
+	int r;
+
+	/* the override first, even if the probe cannot follow: no other driver takes it */
+	if (!streq(d->driver_override, want)) {
+		r = write_attr(ovr_path, want);
+		if (r < 0) {
+			log_error("%s: driver_override: %s", d->addr, strerror(-r));
+			return r;
+		}
+	}
+	if (d->driver)
+		return 0; /* never unbinds: the caller says so */
+	r = pci_driver_ensure(want);
+	if (r < 0) {
+		log_error("%s: %s (%s): no such PCI driver, and no module of that name", d->addr,
+			  want, origin);
+		return r;
+	}
+	/* known state: no driver, the override just written; so only drivers_probe */
+	r = move_device(d->addr, NULL, want, true, want, want, false, false, &why, &probed);
+	if (r < 0) {
+		log_error("%s: %s", d->addr, why);
+		return r;
+	}
+	log_debug("%s: claimed for %s", d->addr, want);
+	return 0;
+}
+
 /* --- planning ------------------------------------------------------------ */
 
 static void item_plan(struct rebind_item *it, json_t *journal)
