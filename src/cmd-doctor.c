@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * vfioctl doctor: is this host ready for VFIO passthrough, and if not, why and
- * what to do. The checks live in src/iommu.c; this prints them.
+ * what to do. The checks live in src/doctor.c (the facts in src/iommu.c); this prints them.
  *
  * JSON output (--json), keys stable:
  *
@@ -19,6 +19,7 @@
  */
 #include <getopt.h>
 
+#include "doctor.h"
 #include "iommu.h"
 #include "output.h"
 #include "util.h"
