@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "errors.h"
+
 /* Global options parsed by main() before the command. */
 struct vfioctl_opts {
 	bool json;
@@ -15,18 +17,9 @@ extern struct vfioctl_opts opts;
 
 /*
  * Command handlers get argv starting at the command name (getopt-ready) and
- * return 0, a positive VERDICT_* or -errno; only main() maps to exit codes.
+ * return 0, a positive VERDICT_* or -errno; only main() maps to exit codes
+ * (errors.h).
  */
-#define VERDICT_PROBLEM 1 /* a check found a problem: exit 1 */
-
-/* Error codes with a fixed exit-code meaning (see main.c: exit_code()). */
-/*
- * Not an errno: a kernel -EINVAL (a sysfs write the kernel refused) is a
- * failure (exit 3), never "bad usage".
- */
-#define E_USAGE 4096 /* bad usage or input: exit 2 */
-#define E_REFUSED ECANCELED /* refused, or failed and rolled back: exit 3 */
-#define E_PARTIAL ENOTRECOVERABLE /* failed, not fully rolled back: exit 4 */
 
 /* A command's options, for its getopt loop and main's argument count check. */
 struct cmd_options {
@@ -108,10 +101,3 @@ int usage_error(int argc, char *argv[]);
  * or getopt's error (usage_error(): return -E_USAGE).
  */
 int common_option(int c, int argc, char *argv[], void (*help)(FILE *));
-
-struct topo;
-/* topo_scan() that reports a failure on stderr. */
-int topo_scan_reported(struct topo **t, unsigned flags);
-
-/* Print a DEVICE resolution error ("vfioctl: ARG: why") and return it. */
-int report_resolve_error(const char *arg, int r);

@@ -2,30 +2,11 @@
 
 #include <getopt.h>
 
-#include "topo.h"
 #include "util.h"
 #include "vfioctl.h"
 
 /* Global options, parsed by main(). */
 struct vfioctl_opts opts;
-
-int report_resolve_error(const char *arg, int r)
-{
-	switch (r) {
-	case -EINVAL:
-		log_error("%s: not a PCI address (0000:01:00.0, 01:00.0) or interface name", arg);
-		return -E_USAGE;
-	case -ENODEV:
-		log_error("%s: no such PCI device or network interface", arg);
-		return r;
-	case -ENOTUNIQ:
-		log_error("%s: matches devices in several PCI domains; give the full address", arg);
-		return r;
-	default:
-		log_error("%s: %s", arg, strerror(-r));
-		return r;
-	}
-}
 
 int usage_error(int argc, char *argv[])
 {
@@ -186,13 +167,4 @@ int command_run(const char *parent, const struct command *cmd, int argc, char *a
 		return r;
 	optind = 0; /* reset getopt for the command's own options */
 	return cmd->run(argc, argv);
-}
-
-int topo_scan_reported(struct topo **t, unsigned flags)
-{
-	int r = topo_scan(t, flags);
-
-	if (r < 0)
-		log_error("/sys/bus/pci/devices: %s", strerror(-r));
-	return r;
 }

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "errors.h"
 #include "inuse.h"
 #include "kmodlib.h"
 #include "output.h"
@@ -29,7 +30,6 @@
 #include "sysfs.h"
 #include "topo.h"
 #include "util.h"
-#include "vfioctl.h"
 
 #define JOURNAL_PATH STATE_DIR "/journal.json"
 #define LOCK_PATH STATE_DIR "/" STATE_LOCK_ENGINE
