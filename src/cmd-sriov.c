@@ -613,6 +613,59 @@ static json_t *changed_keys(json_t *before, json_t *after)
 	return a;
 }
 
+/* An attribute option of sriov vf into want: 0, -E_USAGE (said), 1 if c is none of them. */
+static int vf_attr_option(int c, const char *arg, struct vf_attrs *want)
+{
+	long v;
+
+	switch (c) {
+	case 'm':
+		if (sriov_parse_mac(arg, want->mac) < 0) {
+			log_error("--mac: %s: expected six hex bytes, 52:54:00:12:34:56", arg);
+			return -E_USAGE;
+		}
+		want->has_mac = true;
+		break;
+	case 'V':
+		if (parse_uint(arg, 4095, &v) < 0) {
+			log_error("--vlan: %s: expected a VLAN ID 0-4095", arg);
+			return -E_USAGE;
+		}
+		want->vlan = (int)v;
+		break;
+	case 'q':
+		if (parse_uint(arg, 7, &v) < 0) {
+			log_error("--qos: %s: expected a priority 0-7", arg);
+			return -E_USAGE;
+		}
+		want->qos = (int)v;
+		break;
+	case 'T':
+		if (parse_on_off("--trust", arg, &want->trust) < 0)
+			return -E_USAGE;
+		break;
+	case 's':
+		if (parse_on_off("--spoofchk", arg, &want->spoofchk) < 0)
+			return -E_USAGE;
+		break;
+	case 'S':
+		if (streq(arg, "auto"))
+			want->link_state = 0;
+		else if (streq(arg, "enable"))
+			want->link_state = 1;
+		else if (streq(arg, "disable"))
+			want->link_state = 2;
+		else {
+			log_error("--state: %s: expected auto, enable or disable", arg);
+			return -E_USAGE;
+		}
+		break;
+	default:
+		return 1;
+	}
+	return 0;
+}
+
 static const struct option sriov_vf_longopts[] = {
 	{ "mac", required_argument, NULL, 'm' },
 	{ "vlan", required_argument, NULL, 'V' },
@@ -637,54 +690,11 @@ static int sriov_vf_cmd(int argc, char *argv[])
 	struct topo_dev *pf, *vfdev = NULL;
 	const char *why, *ifname;
 	json_t *root;
-	long v;
 	int c, r, vf;
 
 	while ((c = getopt_long(argc, argv, sriov_vf_options.shortopts, sriov_vf_options.longopts,
 				NULL)) != -1) {
 		switch (c) {
-		case 'm':
-			if (sriov_parse_mac(optarg, want.mac) < 0) {
-				log_error("--mac: %s: expected six hex bytes, 52:54:00:12:34:56",
-					  optarg);
-				return -E_USAGE;
-			}
-			want.has_mac = true;
-			break;
-		case 'V':
-			if (parse_uint(optarg, 4095, &v) < 0) {
-				log_error("--vlan: %s: expected a VLAN ID 0-4095", optarg);
-				return -E_USAGE;
-			}
-			want.vlan = (int)v;
-			break;
-		case 'q':
-			if (parse_uint(optarg, 7, &v) < 0) {
-				log_error("--qos: %s: expected a priority 0-7", optarg);
-				return -E_USAGE;
-			}
-			want.qos = (int)v;
-			break;
-		case 'T':
-			if (parse_on_off("--trust", optarg, &want.trust) < 0)
-				return -E_USAGE;
-			break;
-		case 's':
-			if (parse_on_off("--spoofchk", optarg, &want.spoofchk) < 0)
-				return -E_USAGE;
-			break;
-		case 'S':
-			if (streq(optarg, "auto"))
-				want.link_state = 0;
-			else if (streq(optarg, "enable"))
-				want.link_state = 1;
-			else if (streq(optarg, "disable"))
-				want.link_state = 2;
-			else {
-				log_error("--state: %s: expected auto, enable or disable", optarg);
-				return -E_USAGE;
-			}
-			break;
 		case 'n':
 			dry_run = true;
 			break;
@@ -692,8 +702,10 @@ static int sriov_vf_cmd(int argc, char *argv[])
 			persist = true;
 			break;
 		default:
-			r = common_option(c, argc, argv, vf_help);
-			if (r <= 0)
+			r = vf_attr_option(c, optarg, &want);
+			if (r < 0)
+				return r;
+			if (r > 0 && (r = common_option(c, argc, argv, vf_help)) <= 0)
 				return r;
 			break;
 		}
