@@ -886,28 +886,9 @@ _printf_(2, 3) static int refuse(struct rebind_batch *b, const char *fmt, ...)
 	return -E_REFUSED;
 }
 
-int rebind_run(struct rebind_batch *b)
+/* The state may have moved since the scan: re-read it under the lock; load the drivers. */
+static int recheck_locked(struct rebind_batch *b)
 {
-	_cleanup_close_ int lock_fd = -1;
-	_cleanup_json_ json_t *journal = NULL;
-	struct event_waiter ew;
-	_cleanup_free_ char *udev_unfinished = NULL; /* warning if the batch succeeds */
-	size_t todo = 0, failed = 0, left = 0;
-	int r;
-
-	plan_all(b);
-	for (size_t i = 0; i < b->n; i++)
-		if (b->items[i].status == RB_PLANNED)
-			todo++;
-	if (b->dry_run)
-		return 0;
-	kill_after = fault_kill_after();
-	writes_made = 0;
-
-	lock_fd = lock_take(&b->error);
-	if (lock_fd < 0)
-		return lock_fd == -EBUSY ? -E_REFUSED : lock_fd;
-	/* the state may have moved since the scan; re-read it under the lock */
 	for (size_t i = 0; i < b->n; i++) {
 		struct rebind_item *it = &b->items[i];
 		_cleanup_free_ char *drv = NULL, *ovr = NULL;
@@ -933,6 +914,89 @@ int rebind_run(struct rebind_batch *b)
 				      "loaded",
 				      drv);
 	}
+	return 0;
+}
+
+/* Undo everything this batch touched, newest first, and verify that. */
+static void rollback_all(struct rebind_batch *b, struct event_waiter *ew)
+{
+	for (size_t i = b->n; i-- > 0;) {
+		struct rebind_item *it = &b->items[i];
+
+		if (!it->touched || item_gone(it))
+			continue;
+		it->error = 0;
+		item_apply(it, true);
+	}
+	free(rebind_wait_events(ew, b, true));
+	for (size_t i = 0; i < b->n; i++) {
+		struct rebind_item *it = &b->items[i];
+
+		if (it->touched && it->status != RB_LEFT && it->status != RB_REMOVED)
+			verify_item(it, true);
+	}
+}
+
+/*
+ * The journal keeps only what is still moved after the batch; a removed device
+ * counts as a failure. Returns the devices left in a state it could not undo.
+ */
+static size_t journal_settle(struct rebind_batch *b, json_t *journal, size_t *failed)
+{
+	size_t left = 0;
+
+	for (size_t i = 0; i < b->n; i++) {
+		struct rebind_item *it = &b->items[i];
+		json_t *devs = json_object_get(journal, "devices");
+		if (it->status == RB_LEFT)
+			left++;
+		if (it->status == RB_REMOVED) {
+			/* a re-added device starts afresh with its default driver */
+			json_object_del(devs, it->addr);
+			free(it->after_driver);
+			free(it->after_override);
+			it->after_driver = it->after_override = NULL;
+			if (!*failed)
+				(*failed)++;
+		} else if (it->op == REBIND_RESTORE &&
+			   (it->status == RB_DONE || it->status == RB_UNCHANGED)) {
+			json_object_del(devs, it->addr);
+		} else if (it->status == RB_ROLLED_BACK && !it->has_journal) {
+			json_object_del(devs, it->addr);
+		} else if (it->status == RB_DONE || it->status == RB_LEFT) {
+			json_t *e = json_object_get(devs, it->addr);
+
+			if (e)
+				json_object_set_new(e, "state", json_string("moved"));
+		}
+	}
+	return left;
+}
+
+int rebind_run(struct rebind_batch *b)
+{
+	_cleanup_close_ int lock_fd = -1;
+	_cleanup_json_ json_t *journal = NULL;
+	struct event_waiter ew;
+	_cleanup_free_ char *udev_unfinished = NULL; /* warning if the batch succeeds */
+	size_t todo = 0, failed = 0, left = 0;
+	int r;
+
+	plan_all(b);
+	for (size_t i = 0; i < b->n; i++)
+		if (b->items[i].status == RB_PLANNED)
+			todo++;
+	if (b->dry_run)
+		return 0;
+	kill_after = fault_kill_after();
+	writes_made = 0;
+
+	lock_fd = lock_take(&b->error);
+	if (lock_fd < 0)
+		return lock_fd == -EBUSY ? -E_REFUSED : lock_fd;
+	r = recheck_locked(b);
+	if (r < 0)
+		return r;
 
 	journal = journal_load();
 	for (size_t i = 0; i < b->n; i++)
@@ -966,52 +1030,11 @@ int rebind_run(struct rebind_batch *b)
 			failed++;
 	}
 
-	if (failed) {
-		/* undo everything this batch touched, newest first */
-		for (size_t i = b->n; i-- > 0;) {
-			struct rebind_item *it = &b->items[i];
-
-			if (!it->touched || item_gone(it))
-				continue;
-			it->error = 0;
-			item_apply(it, true);
-		}
-		free(rebind_wait_events(&ew, b, true));
-		for (size_t i = 0; i < b->n; i++) {
-			struct rebind_item *it = &b->items[i];
-
-			if (it->touched && it->status != RB_LEFT && it->status != RB_REMOVED)
-				verify_item(it, true);
-		}
-	}
+	if (failed)
+		rollback_all(b, &ew);
 	rebind_waiter_close(&ew);
 
-	/* the journal now keeps only what is still moved */
-	for (size_t i = 0; i < b->n; i++) {
-		struct rebind_item *it = &b->items[i];
-		json_t *devs = json_object_get(journal, "devices");
-		if (it->status == RB_LEFT)
-			left++;
-		if (it->status == RB_REMOVED) {
-			/* a re-added device starts afresh with its default driver */
-			json_object_del(devs, it->addr);
-			free(it->after_driver);
-			free(it->after_override);
-			it->after_driver = it->after_override = NULL;
-			if (!failed)
-				failed++;
-		} else if (it->op == REBIND_RESTORE &&
-			   (it->status == RB_DONE || it->status == RB_UNCHANGED)) {
-			json_object_del(devs, it->addr);
-		} else if (it->status == RB_ROLLED_BACK && !it->has_journal) {
-			json_object_del(devs, it->addr);
-		} else if (it->status == RB_DONE || it->status == RB_LEFT) {
-			json_t *e = json_object_get(devs, it->addr);
-
-			if (e)
-				json_object_set_new(e, "state", json_string("moved"));
-		}
-	}
+	left = journal_settle(b, journal, &failed);
 	if (kill_after == KILL_AT_END)
 		raise(SIGKILL);
 	r = journal_save(journal);
