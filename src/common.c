@@ -35,25 +35,34 @@ int common_option(int c, int argc, char *argv[], void (*help)(FILE *))
 static const struct command *current;
 static char current_name[64];
 
+/*
+ * The next word of a usage string at *p, a bracket group counting as one
+ * ("[--vlan ID [--qos N]]"); its length, 0 at the end. Moves *p past it.
+ */
+static int usage_word(const char **p, const char **word)
+{
+	int depth = 0;
+
+	while (**p == ' ')
+		(*p)++;
+	for (*word = *p; **p && (depth > 0 || **p != ' '); (*p)++)
+		depth += (**p == '[') - (**p == ']');
+	return (int)(*p - *word);
+}
+
 void command_usage_of(FILE *f, const char *prefix, const char *parent, const struct command *cmd)
 {
 	int col = fprintf(f, "%s%s %s", prefix, parent, cmd->name);
-	int indent = col + 1, depth = 0;
+	int indent = col + 1, len;
 	const char *p = cmd->usage, *w;
 
-	/* words are bracket groups: break lines between them only */
-	while (*p) {
-		while (*p == ' ')
-			p++;
-		for (w = p; *p && (depth > 0 || *p != ' '); p++)
-			depth += (*p == '[') - (*p == ']');
-		if (p == w)
-			break;
-		if (col + 1 + (p - w) > 80 && col > indent) {
+	/* lines break between words only */
+	while ((len = usage_word(&p, &w)) > 0) {
+		if (col + 1 + len > 80 && col > indent) {
 			fprintf(f, "\n%*s", indent - 1, "");
 			col = indent - 1;
 		}
-		col += fprintf(f, " %.*s", (int)(p - w), w);
+		col += fprintf(f, " %.*s", len, w);
 	}
 	fputc('\n', f);
 }
@@ -75,15 +84,10 @@ static char *operand_names(const char *usage, int first, int last)
 {
 	char *out = NULL;
 	bool after_option = false;
-	int depth = 0, n = 0;
+	const char *p = usage, *w;
+	int n = 0, len;
 
-	for (const char *p = usage, *w; *p;) {
-		while (*p == ' ')
-			p++;
-		for (w = p; *p && (depth > 0 || *p != ' '); p++)
-			depth += (*p == '[') - (*p == ']');
-		if (p == w)
-			break;
+	while ((len = usage_word(&p, &w)) > 0) {
 		if (*w == '[' || *w == '|')
 			continue;
 		if (*w == '-') {
@@ -95,7 +99,6 @@ static char *operand_names(const char *usage, int first, int last)
 			continue;
 		}
 		if (n >= first && n < last) {
-			int len = (int)(p - w);
 			char *o = out;
 
 			if (len > 3 && strncmp(p - 3, "...", 3) == 0)
