@@ -5,30 +5,9 @@
 #include <stddef.h>
 
 /*
- * IOMMU and VFIO readiness checks (vfioctl doctor). iommu_facts_read() gathers
- * what the host (or a snapshot under --sysroot) shows; iommu_doctor_eval() turns
- * the facts into checks, without any I/O, so it can be tested on made-up facts.
+ * IOMMU and VFIO readiness, the facts: iommu_facts_read() gathers what the
+ * host (or a snapshot under --sysroot) shows. doctor.h judges them.
  */
-
-enum check_status {
-	CHECK_PASS,
-	CHECK_WARN,
-	CHECK_FAIL,
-	CHECK_SKIP
-};
-
-struct doctor_check {
-	const char *id; /* "iommu-enabled", ... (static) */
-	enum check_status status;
-	char *detail;
-	char *hint; /* NULL: nothing to do */
-};
-
-#define DOCTOR_MAX_CHECKS 24
-struct doctor_report {
-	struct doctor_check checks[DOCTOR_MAX_CHECKS];
-	size_t n;
-};
 
 /* Which IOMMU the firmware describes or the kernel registered. */
 enum iommu_kind {
@@ -55,6 +34,10 @@ void klog_parse_kmsg(struct klog *log, const char *buf, size_t len);
 /* Parse syslog(2) text ("<6>[    0.000000] TEXT" lines). */
 void klog_parse_syslog(struct klog *log, const char *buf, size_t len);
 void klog_clear(struct klog *log);
+/* Index of the first line at or after from containing needle, or -1. */
+long klog_find(const struct klog *log, const char *needle, long from);
+/* Index of the last line containing needle, or -1. */
+long klog_find_last(const struct klog *log, const char *needle);
 
 /*
  * The running kernel's release (uname -r), or under --sysroot the snapshot's
@@ -72,6 +55,11 @@ void kcmdline_parse(struct kcmdline *c, const char *s);
 void kcmdline_clear(struct kcmdline *c);
 /* Value of the last occurrence of key (or NULL); *found says whether it occurs at all. */
 const char *kcmdline_get(const struct kcmdline *c, const char *key, bool *found);
+/* The last of the comma-separated options of every occurrence of key that is a or b; NULL. */
+const char *kcmdline_last_opt(const struct kcmdline *c, const char *key, const char *a,
+			      const char *b);
+/* kstrtobool() of a module parameter's value (bare: true): 1, 0, -1 unknown or !present. */
+int bool_value(const char *v, bool present);
 
 enum mod_state {
 	MOD_UNKNOWN,
@@ -81,6 +69,12 @@ enum mod_state {
 	MOD_LOADED
 };
 #define DOCTOR_NMODS 4 /* vfio, vfio_pci, vfio_iommu_type1, iommufd */
+enum { /* indexes of iommu_facts.mods and doctor_mod_names */
+	MOD_VFIO,
+	MOD_VFIO_PCI,
+	MOD_TYPE1,
+	MOD_IOMMUFD
+};
 
 enum bootloader {
 	BOOT_UNKNOWN,
@@ -138,8 +132,3 @@ extern const char *const doctor_mod_names[DOCTOR_NMODS];
 
 int iommu_facts_read(struct iommu_facts *f);
 void iommu_facts_clear(struct iommu_facts *f);
-
-void iommu_doctor_eval(const struct iommu_facts *f, struct doctor_report *rep);
-void doctor_report_clear(struct doctor_report *rep);
-const char *check_status_name(enum check_status s); /* "pass", "warn", "fail", "skip" */
-bool doctor_ok(const struct doctor_report *rep); /* no check failed */

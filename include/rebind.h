@@ -153,6 +153,18 @@ int rebind_lock_hold(void);
 void rebind_lock_close_inherited(void);
 
 /*
+ * The udev rule's single-device move (vfioctl udev-add, at the device's "add"
+ * event): driver_override = want, then, if no driver holds the device, want's
+ * module and drivers_probe, through the engine's move. Never unbinds. No
+ * batch, lock, journal or event wait: it runs inside the udev worker of this
+ * very event (the bind event it causes is queued behind it), and a device
+ * that only ever had this override has nothing to give back (restore's
+ * default match undoes it). origin ("FILE:LINE") goes into the message of a
+ * missing driver. 0 or -errno (said on stderr).
+ */
+int rebind_claim(const struct topo_dev *d, const char *want, const char *origin);
+
+/*
  * Check and run a batch (rebind_check(), rebind_run()); the results stay in
  * b (items, blockers, warnings, error) for the caller to print. 0, -E_REFUSED
  * or -E_PARTIAL; prints nothing but "vfioctl:" messages of the failure.

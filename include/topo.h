@@ -140,6 +140,14 @@ int topo_dev_cmp(const void *a, const void *b);
  * device; -ENOTUNIQ: a short BDF matches devices in several domains.
  */
 int topo_resolve(const struct topo *t, const char *arg, struct topo_dev **out);
+/*
+ * Say why topo_resolve() failed for arg on stderr ("vfioctl: ARG: why") and
+ * return its result, -E_USAGE for a malformed argument.
+ */
+int report_resolve_error(const char *arg, int r);
+
+/* topo_scan() that reports a failure on stderr. */
+int topo_scan_reported(struct topo **t, unsigned flags);
 
 /* Parse a full or short BDF strictly; writes the normalised full form. */
 int pci_addr_parse(const char *s, char out[16], bool *is_short);

@@ -71,6 +71,8 @@ char *xasprintf(const char *fmt, ...) _printf_(1, 2);
 void strv_push(char ***v, size_t *n, const char *s);
 /* Append s itself (malloc'd; the vector owns it afterwards). */
 void strv_consume(char ***v, size_t *n, char *s);
+/* Append a formatted string. */
+void strv_pushf(char ***v, size_t *n, const char *fmt, ...) _printf_(3, 4);
 void strv_free(char **v);
 size_t strv_length(char *const *v); /* 0 for NULL */
 

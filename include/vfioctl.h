@@ -2,8 +2,11 @@
 #pragma once
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
+
+#include "errors.h"
 
 /* Global options parsed by main() before the command. */
 struct vfioctl_opts {
@@ -14,24 +17,51 @@ extern struct vfioctl_opts opts;
 
 /*
  * Command handlers get argv starting at the command name (getopt-ready) and
- * return 0, a positive VERDICT_* or -errno; only main() maps to exit codes.
+ * return 0, a positive VERDICT_* or -errno; only main() maps to exit codes
+ * (errors.h).
  */
-#define VERDICT_PROBLEM 1 /* a check found a problem: exit 1 */
 
-/* Error codes with a fixed exit-code meaning (see main.c: exit_code()). */
+/* A command's options, for its getopt loop and main's argument count check. */
+struct cmd_options {
+	const char *shortopts;
+	const struct option *longopts;
+};
+
+enum {
+	CMD_HIDDEN = 1 << 0, /* not listed in --help (udev-add: the udev rule's helper) */
+	CMD_NO_SYSROOT = 1 << 1, /* runs without a valid --sysroot (help) */
+};
+
 /*
- * Not an errno: a kernel -EINVAL (a sysfs write the kernel refused) is a
- * failure (exit 3), never "bad usage".
+ * An entry of main's command table or of a command's subcommand table (sriov).
+ * command_run() checks the operand count against min_args/max_args (-1: no
+ * limit) before run(); the message names the missing operands from usage.
  */
-#define E_USAGE 4096 /* bad usage or input: exit 2 */
-#define E_REFUSED ECANCELED /* refused, or failed and rolled back: exit 3 */
-#define E_PARTIAL ENOTRECOVERABLE /* failed, not fully rolled back: exit 4 */
-
 struct command {
 	const char *name;
 	int (*run)(int argc, char *argv[]);
-	const char *help;
+	const char *help; /* one line for 'vfioctl --help' */
+	const char *usage; /* after "vfioctl NAME ": the synopsis of vfioctl(8) */
+	int min_args, max_args;
+	unsigned flags;
+	const struct cmd_options *options; /* NULL: no getopt (operands from argv[1]) */
 };
+
+/*
+ * Run cmd with argv[0] its name: argv[0] becomes "PARENT NAME" (getopt's
+ * messages start with it). Wrong operand counts return -E_USAGE with a
+ * message, unless the options ask for --help or are wrong (the command's own
+ * getopt loop then says so).
+ */
+int command_run(const char *parent, const struct command *cmd, int argc, char *argv[]);
+
+/*
+ * "Usage: vfioctl NAME USAGE" of the running command, wrapped at 80 columns:
+ * the first line of every help text.
+ */
+void command_usage(FILE *f);
+/* Print the usage line of a given (sub)command: "PREFIX vfioctl NAME USAGE". */
+void command_usage_of(FILE *f, const char *prefix, const char *parent, const struct command *cmd);
 
 int cmd_list(int argc, char *argv[]);
 int cmd_show(int argc, char *argv[]);
@@ -46,6 +76,10 @@ int cmd_sriov(int argc, char *argv[]);
 int cmd_apply(int argc, char *argv[]);
 int cmd_status(int argc, char *argv[]);
 int cmd_udev_add(int argc, char *argv[]);
+
+extern const struct cmd_options list_options, show_options, snapshot_options, groups_options,
+	check_options, doctor_options, bind_options, unbind_options, restore_options, sriov_options,
+	apply_options, status_options;
 
 /* Options every command accepts after its name, too. */
 #define COMMON_LONGOPTS                        \
@@ -67,10 +101,3 @@ int usage_error(int argc, char *argv[]);
  * or getopt's error (usage_error(): return -E_USAGE).
  */
 int common_option(int c, int argc, char *argv[], void (*help)(FILE *));
-
-struct topo;
-/* topo_scan() that reports a failure on stderr. */
-int topo_scan_reported(struct topo **t, unsigned flags);
-
-/* Print a DEVICE resolution error ("vfioctl: ARG: why") and return it. */
-int report_resolve_error(const char *arg, int r);

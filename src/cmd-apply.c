@@ -43,8 +43,8 @@
 
 static void apply_help(FILE *f)
 {
-	fputs("Usage: vfioctl apply [--config FILE] [--dry-run] [--force]\n"
-	      "\n"
+	command_usage(f);
+	fputs("\n"
 	      "Make the host match the configuration (/etc/vfioctl.conf and\n"
 	      "/etc/vfioctl.d/*.conf, see vfioctl(8), CONFIGURATION): load the driver\n"
 	      "modules, set each PF's VF count (autoprobe off where the VFs get a\n"
@@ -679,15 +679,17 @@ static void print_text(json_t *root)
 		printf("blocker: %s\n", json_string_value(x));
 }
 
+static const struct option apply_longopts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "force", no_argument, NULL, 'f' },
+	COMMON_LONGOPTS,
+	{ NULL, 0, NULL, 0 },
+};
+const struct cmd_options apply_options = { "c:nf" COMMON_SHORTOPTS, apply_longopts };
+
 int cmd_apply(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "force", no_argument, NULL, 'f' },
-		COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
 	_cleanup_config_ struct config *cfg = NULL;
 	_cleanup_topo_ struct topo *t = NULL, *t2 = NULL;
 	_cleanup_rebind_batch_ struct rebind_batch *b = NULL;
@@ -697,7 +699,8 @@ int cmd_apply(int argc, char *argv[])
 	json_t *root;
 	int c, r, rb = 0, rp;
 
-	while ((c = getopt_long(argc, argv, "c:nf" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, apply_options.shortopts, apply_options.longopts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			file = optarg;
@@ -714,10 +717,6 @@ int cmd_apply(int argc, char *argv[])
 				return r;
 			break;
 		}
-	}
-	if (optind < argc) {
-		log_error("apply: unexpected argument '%s'", argv[optind]);
-		return -E_USAGE;
 	}
 	r = config_load(file, config_default_flags(), &cfg);
 	if (r < 0) {

@@ -21,8 +21,8 @@
 
 static void bind_help(FILE *f)
 {
-	fputs("Usage: vfioctl bind [--driver DRIVER] [--only] [--dry-run] [--force] DEVICE...\n"
-	      "\n"
+	command_usage(f);
+	fputs("\n"
 	      "Bind every endpoint of each DEVICE's IOMMU group to DRIVER (default vfio-pci)\n"
 	      "in one batch: by address with driver_override (never new_id), verified, and\n"
 	      "undone as a whole if any device fails. Bridges are never touched. Refuses\n"
@@ -46,25 +46,28 @@ enum {
 	OPT_NO_UDEV_WAIT = 0x100
 }; /* long option only */
 
+static const struct option bind_longopts[] = {
+	{ "driver", required_argument, NULL, 'd' },
+	{ "only", no_argument, NULL, 'o' },
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "force", no_argument, NULL, 'f' },
+	{ "persist", no_argument, NULL, 'p' },
+	{ "no-udev-wait", no_argument, NULL, OPT_NO_UDEV_WAIT },
+	COMMON_LONGOPTS,
+	{ NULL, 0, NULL, 0 },
+};
+const struct cmd_options bind_options = { "d:onfp" COMMON_SHORTOPTS, bind_longopts };
+
 int cmd_bind(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "driver", required_argument, NULL, 'd' },
-		{ "only", no_argument, NULL, 'o' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "persist", no_argument, NULL, 'p' },
-		{ "no-udev-wait", no_argument, NULL, OPT_NO_UDEV_WAIT },
-		COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
 	_cleanup_topo_ struct topo *t = NULL;
 	_cleanup_rebind_batch_ struct rebind_batch *b = NULL;
 	const char *driver = "vfio-pci";
 	bool only = false, dry_run = false, force = false, persist = false, no_udev_wait = false;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "d:onfp" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, bind_options.shortopts, bind_options.longopts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'd':
 			driver = optarg;
@@ -90,11 +93,6 @@ int cmd_bind(int argc, char *argv[])
 				return r;
 			break;
 		}
-	}
-	if (optind >= argc) {
-		log_error("bind: no DEVICE given");
-		bind_help(stderr);
-		return -E_USAGE;
 	}
 	r = rebind_require_root("bind", dry_run);
 	if (r < 0)

@@ -52,8 +52,8 @@
 
 static void check_help(FILE *f)
 {
-	fputs("Usage: vfioctl check DEVICE... | --group N\n"
-	      "\n"
+	command_usage(f);
+	fputs("\n"
 	      "Check whether the IOMMU group of each DEVICE (or group N) can be assigned to a\n"
 	      "VM now: every endpoint bound to vfio-pci (or another VFIO driver, or pci-stub)\n"
 	      "or to no driver; bridges may keep pcieport. Prints each member as OK or\n"
@@ -243,13 +243,15 @@ static void print_text(json_t *root)
 	}
 }
 
+static const struct option check_longopts[] = {
+	{ "group", required_argument, NULL, 'g' },
+	COMMON_LONGOPTS,
+	{ NULL, 0, NULL, 0 },
+};
+const struct cmd_options check_options = { "g:" COMMON_SHORTOPTS, check_longopts };
+
 int cmd_check(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "group", required_argument, NULL, 'g' },
-		COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
 	_cleanup_topo_ struct topo *t = NULL;
 	_cleanup_group_set_ struct group_set *ks = NULL;
 	_cleanup_free_ bool *done = NULL;
@@ -258,7 +260,8 @@ int cmd_check(int argc, char *argv[])
 	bool all_viable = true;
 	int c, r, gid = -1;
 
-	while ((c = getopt_long(argc, argv, "g:" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, check_options.shortopts, check_options.longopts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'g':
 			group_arg = optarg;

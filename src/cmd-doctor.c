@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * vfioctl doctor: is this host ready for VFIO passthrough, and if not, why and
- * what to do. The checks live in src/iommu.c; this prints them.
+ * what to do. The checks live in src/doctor.c (the facts in src/iommu.c); this prints them.
  *
  * JSON output (--json), keys stable:
  *
@@ -19,6 +19,7 @@
  */
 #include <getopt.h>
 
+#include "doctor.h"
 #include "iommu.h"
 #include "output.h"
 #include "util.h"
@@ -26,8 +27,8 @@
 
 static void doctor_help(FILE *f)
 {
-	fputs("Usage: vfioctl doctor\n"
-	      "\n"
+	command_usage(f);
+	fputs("\n"
 	      "Check that this host (or the snapshot given with --sysroot) can do VFIO\n"
 	      "passthrough: CPU virtualization, the IOMMU's firmware table, the kernel command\n"
 	      "line, whether the IOMMU is enabled, interrupt remapping, the IOMMU mode, the VFIO\n"
@@ -92,18 +93,21 @@ static void print_text(const struct doctor_report *rep)
 		       counts[CHECK_WARN] == 1 ? "" : "s");
 }
 
+static const struct option doctor_longopts[] = {
+	COMMON_LONGOPTS,
+	{ NULL, 0, NULL, 0 },
+};
+const struct cmd_options doctor_options = { COMMON_SHORTOPTS, doctor_longopts };
+
 int cmd_doctor(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct iommu_facts facts;
 	struct doctor_report rep;
 	bool ok;
 	int c, r = 0;
 
-	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, doctor_options.shortopts, doctor_options.longopts,
+				NULL)) != -1) {
 		switch (c) {
 		default:
 			r = common_option(c, argc, argv, doctor_help);
@@ -111,10 +115,6 @@ int cmd_doctor(int argc, char *argv[])
 				return r;
 			break;
 		}
-	}
-	if (optind != argc) {
-		log_error("doctor: unexpected argument '%s'", argv[optind]);
-		return -E_USAGE;
 	}
 
 	r = iommu_facts_read(&facts);

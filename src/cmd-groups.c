@@ -74,9 +74,8 @@
 
 static void groups_help(FILE *f)
 {
-	fputs("Usage: vfioctl groups [--explain] [--predict] [--acs-override=LIST]\n"
-	      "                      [--from-lspci FILE] [GROUP|DEVICE...]\n"
-	      "\n"
+	command_usage(f);
+	fputs("\n"
 	      "List IOMMU groups with their members (address, role, driver, name) and whether\n"
 	      "VFIO could use each group now. GROUP is a group number, DEVICE a PCI address or\n"
 	      "interface name: show only the groups containing them.\n"
@@ -397,16 +396,18 @@ static int load_lspci(const char *path, struct topo **t, struct lspci_info *info
 	return 0;
 }
 
+static const struct option groups_longopts[] = {
+	{ "explain", no_argument, NULL, 'e' },
+	{ "predict", no_argument, NULL, 'p' },
+	{ "acs-override", required_argument, NULL, 'o' },
+	{ "from-lspci", required_argument, NULL, 'l' },
+	COMMON_LONGOPTS,
+	{ NULL, 0, NULL, 0 },
+};
+const struct cmd_options groups_options = { "epo:l:" COMMON_SHORTOPTS, groups_longopts };
+
 int cmd_groups(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "explain", no_argument, NULL, 'e' },
-		{ "predict", no_argument, NULL, 'p' },
-		{ "acs-override", required_argument, NULL, 'o' },
-		{ "from-lspci", required_argument, NULL, 'l' },
-		COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
 	_cleanup_topo_ struct topo *t = NULL;
 	_cleanup_group_set_ struct group_set *ks = NULL, *ps = NULL;
 	_cleanup_free_ bool *wanted = NULL;
@@ -419,7 +420,8 @@ int cmd_groups(int argc, char *argv[])
 	json_t *root, *groups, *notes;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "epo:l:" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, groups_options.shortopts, groups_options.longopts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			explain = true;

@@ -10,8 +10,8 @@
 
 static void list_help(FILE *f)
 {
-	fputs("Usage: vfioctl list [--class CLASS[,CLASS...]] [--driver DRIVER] [DEVICE...]\n"
-	      "\n"
+	command_usage(f);
+	fputs("\n"
 	      "List PCI devices: address, class, name, driver, IOMMU group, SR-IOV role.\n"
 	      "\n"
 	      "  -c, --class CLASS    only these classes: net, storage, display, multimedia,\n"
@@ -86,20 +86,23 @@ static void print_text(struct topo *t, const bool *shown)
 	table_print(tab, stdout);
 }
 
+static const struct option list_longopts[] = {
+	{ "class", required_argument, NULL, 'c' },
+	{ "driver", required_argument, NULL, 'd' },
+	COMMON_LONGOPTS,
+	{ NULL, 0, NULL, 0 },
+};
+const struct cmd_options list_options = { "c:d:" COMMON_SHORTOPTS, list_longopts };
+
 int cmd_list(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "class", required_argument, NULL, 'c' },
-		{ "driver", required_argument, NULL, 'd' },
-		COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
 	_cleanup_topo_ struct topo *t = NULL;
 	_cleanup_free_ bool *wanted = NULL, *shown = NULL;
 	const char *class_filter = NULL, *driver_filter = NULL;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "c:d:" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, list_options.shortopts, list_options.longopts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'c':
 			class_filter = optarg;

@@ -14,8 +14,8 @@
 
 static void restore_help(FILE *f)
 {
-	fputs("Usage: vfioctl restore [--only] [--dry-run] [--force] [DEVICE...]\n"
-	      "\n"
+	command_usage(f);
+	fputs("\n"
 	      "Return each DEVICE, and the devices of its IOMMU group that vfioctl moved, to\n"
 	      "the driver they had before (from the journal in /run/vfioctl); a DEVICE that\n"
 	      "vfioctl did not move goes to the kernel's default match. Without DEVICE:\n"
@@ -31,22 +31,25 @@ static void restore_help(FILE *f)
 	      f);
 }
 
+static const struct option restore_longopts[] = {
+	{ "only", no_argument, NULL, 'o' },
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "force", no_argument, NULL, 'f' },
+	COMMON_LONGOPTS,
+	{ NULL, 0, NULL, 0 },
+};
+const struct cmd_options restore_options = { "onf" COMMON_SHORTOPTS, restore_longopts };
+
 int cmd_restore(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "only", no_argument, NULL, 'o' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "force", no_argument, NULL, 'f' },
-		COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
 	_cleanup_topo_ struct topo *t = NULL;
 	_cleanup_rebind_batch_ struct rebind_batch *b = NULL;
 	bool only = false, dry_run = false, force = false;
 	char **journal = NULL;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "onf" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, restore_options.shortopts, restore_options.longopts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			only = true;

@@ -10,8 +10,8 @@
 
 static void show_help(FILE *f)
 {
-	fputs("Usage: vfioctl show DEVICE\n"
-	      "\n"
+	command_usage(f);
+	fputs("\n"
 	      "Show IDs, names, driver, IOMMU group, config-space details (PCIe port type,\n"
 	      "multifunction, ACS), SR-IOV state, interfaces, block devices and the upstream\n"
 	      "path to the root port with each bridge's ACS bits.\n"
@@ -172,18 +172,21 @@ static void print_text(struct topo *t, struct topo_dev *d, json_t *o)
 		       "only by root.\n");
 }
 
+static const struct option show_longopts[] = {
+	COMMON_LONGOPTS,
+	{ NULL, 0, NULL, 0 },
+};
+const struct cmd_options show_options = { COMMON_SHORTOPTS, show_longopts };
+
 int cmd_show(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
 	_cleanup_topo_ struct topo *t = NULL;
 	struct topo_dev *d;
 	json_t *root;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, show_options.shortopts, show_options.longopts, NULL)) !=
+	       -1) {
 		switch (c) {
 		default:
 			r = common_option(c, argc, argv, show_help);
@@ -191,11 +194,6 @@ int cmd_show(int argc, char *argv[])
 				return r;
 			break;
 		}
-	}
-	if (optind + 1 != argc) {
-		log_error("show: expected exactly one DEVICE");
-		show_help(stderr);
-		return -E_USAGE;
 	}
 	r = topo_scan_reported(&t, TOPO_SCAN_CONFIG | TOPO_SCAN_LINKS);
 	if (r < 0)

@@ -528,8 +528,8 @@ static int rm_rf(const char *path)
 
 static void snapshot_help(FILE *f)
 {
-	fputs("Usage: vfioctl snapshot [-o FILE]\n"
-	      "\n"
+	command_usage(f);
+	fputs("\n"
 	      "Save the sysfs/proc/dev subset vfioctl reads as a tar.gz, for bug reports and test\n"
 	      "fixtures; read it back with 'vfioctl --sysroot DIR' after extracting it.\n"
 	      "Run as root to include extended config space and the kernel log.\n"
@@ -541,20 +541,23 @@ static void snapshot_help(FILE *f)
 	      f);
 }
 
+static const struct option snapshot_longopts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	COMMON_LONGOPTS,
+	{ NULL, 0, NULL, 0 },
+};
+const struct cmd_options snapshot_options = { "o:" COMMON_SHORTOPTS, snapshot_longopts };
+
 int cmd_snapshot(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct snap s = { 0 };
 	_cleanup_free_ char *out = NULL, *stage = NULL;
 	_cleanup_json_ json_t *skipped = json_array();
 	char tmpl[] = "/tmp/vfioctl-snapshot.XXXXXX";
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "o:" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, snapshot_options.shortopts, snapshot_options.longopts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			free(out);
@@ -566,10 +569,6 @@ int cmd_snapshot(int argc, char *argv[])
 				return r;
 			break;
 		}
-	}
-	if (optind != argc) {
-		log_error("snapshot: unexpected argument '%s'", argv[optind]);
-		return -E_USAGE;
 	}
 	if (!out) {
 		struct utsname u;

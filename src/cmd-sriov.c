@@ -42,20 +42,14 @@
 #include "util.h"
 #include "vfioctl.h"
 
-#define SHOW_USAGE "vfioctl sriov show [PF]"
-#define SET_USAGE                                                                              \
-	"vfioctl sriov set [PF] --vfs N [--bind DRIVER] [--autoprobe yes|no] [--timeout SEC] " \
-	"[--dry-run] [--force] [--persist]"
-#define VF_USAGE                                                                                 \
-	"vfioctl sriov vf PF VF [--mac MAC] [--vlan ID [--qos N]] [--trust on|off] [--spoofchk " \
-	"on|off] [--state auto|enable|disable] [--dry-run] [--persist]"
+/* The subcommand table (at the end): dispatch, operand counts, usage lines. */
+static const struct command subcommands[3];
 
 static void sriov_help(FILE *f)
 {
-	fputs("Usage: " SHOW_USAGE "\n"
-	      "       " SET_USAGE "\n"
-	      "       " VF_USAGE "\n"
-	      "\n"
+	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
+		command_usage_of(f, i ? "       " : "Usage: ", "vfioctl sriov", &subcommands[i]);
+	fputs("\n"
 	      "Manage SR-IOV physical functions (PFs) and their virtual functions (VFs).\n"
 	      "PF is the PF's PCI address or network interface name.\n"
 	      "\n"
@@ -74,8 +68,8 @@ static void sriov_help(FILE *f)
 
 static void show_help(FILE *f)
 {
-	fputs("Usage: " SHOW_USAGE "\n"
-	      "\n"
+	command_usage(f);
+	fputs("\n"
 	      "List each SR-IOV PF (address, interface, driver, totalvfs, numvfs,\n"
 	      "drivers_autoprobe) and its VFs (index, address, driver, IOMMU group, interface\n"
 	      "and, from rtnetlink on the PF's interface, MAC, VLAN/QoS, trust, spoofchk and\n"
@@ -89,8 +83,8 @@ static void show_help(FILE *f)
 
 static void set_help(FILE *f)
 {
+	command_usage(f);
 	fprintf(f,
-		"Usage: " SET_USAGE "\n"
 		"\n"
 		"Set the number of VFs of PF (may be omitted when the host has one SR-IOV PF).\n"
 		"A non-zero count changes through 0, as the kernel requires, after checking\n"
@@ -115,8 +109,8 @@ static void set_help(FILE *f)
 
 static void vf_help(FILE *f)
 {
-	fputs("Usage: " VF_USAGE "\n"
-	      "\n"
+	command_usage(f);
+	fputs("\n"
 	      "Set attributes of VF number VF (or VF's PCI address) of PF through rtnetlink on\n"
 	      "the PF's interface, then read them back and verify. Without options, print the\n"
 	      "VF's attributes.\n"
@@ -273,19 +267,22 @@ static void print_show(json_t *root)
 		printf("note: %s\n", json_string_value(n));
 }
 
+static const struct option sriov_show_longopts[] = {
+	COMMON_LONGOPTS,
+	{ NULL, 0, NULL, 0 },
+};
+static const struct cmd_options sriov_show_options = { COMMON_SHORTOPTS, sriov_show_longopts };
+
 static int sriov_show(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
 	_cleanup_topo_ struct topo *t = NULL;
 	struct topo_dev *only = NULL;
 	bool live = sysfs_live();
 	json_t *root, *pfs, *notes;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, sriov_show_options.shortopts,
+				sriov_show_options.longopts, NULL)) != -1) {
 		switch (c) {
 		default:
 			r = common_option(c, argc, argv, show_help);
@@ -293,11 +290,6 @@ static int sriov_show(int argc, char *argv[])
 				return r;
 			break;
 		}
-	}
-	if (argc - optind > 1) {
-		log_error("sriov show: expected at most one PF");
-		show_help(stderr);
-		return -E_USAGE;
 	}
 	r = topo_scan_reported(&t, TOPO_SCAN_LINKS);
 	if (r < 0)
@@ -435,19 +427,22 @@ static void print_vfs_now(const char *pf_addr)
 				       dash(t->devs[j].driver));
 }
 
+static const struct option sriov_set_longopts[] = {
+	{ "vfs", required_argument, NULL, 'N' },
+	{ "bind", required_argument, NULL, 'b' },
+	{ "autoprobe", required_argument, NULL, 'a' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "force", no_argument, NULL, 'f' },
+	{ "persist", no_argument, NULL, 'p' },
+	COMMON_LONGOPTS,
+	{ NULL, 0, NULL, 0 },
+};
+static const struct cmd_options sriov_set_options = { "N:b:a:t:nfp" COMMON_SHORTOPTS,
+						      sriov_set_longopts };
+
 static int sriov_set_cmd(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "vfs", required_argument, NULL, 'N' },
-		{ "bind", required_argument, NULL, 'b' },
-		{ "autoprobe", required_argument, NULL, 'a' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "persist", no_argument, NULL, 'p' },
-		COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct sriov_set_req req = { .numvfs = -1, .autoprobe = -1 };
 	bool persist = false;
 	_cleanup_topo_ struct topo *t = NULL;
@@ -456,8 +451,8 @@ static int sriov_set_cmd(int argc, char *argv[])
 	long v;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "N:b:a:t:nfp" COMMON_SHORTOPTS, longopts, NULL)) !=
-	       -1) {
+	while ((c = getopt_long(argc, argv, sriov_set_options.shortopts, sriov_set_options.longopts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'N':
 			if (parse_uint(optarg, 65535, &v) < 0) {
@@ -511,10 +506,6 @@ static int sriov_set_cmd(int argc, char *argv[])
 	if (req.numvfs < 0) {
 		log_error("sriov set: --vfs N is required");
 		set_help(stderr);
-		return -E_USAGE;
-	}
-	if (argc - optind > 1) {
-		log_error("sriov set: expected at most one PF");
 		return -E_USAGE;
 	}
 	r = topo_scan_reported(&t, TOPO_SCAN_LINKS);
@@ -622,20 +613,76 @@ static json_t *changed_keys(json_t *before, json_t *after)
 	return a;
 }
 
+/* An attribute option of sriov vf into want: 0, -E_USAGE (said), 1 if c is none of them. */
+static int vf_attr_option(int c, const char *arg, struct vf_attrs *want)
+{
+	long v;
+
+	switch (c) {
+	case 'm':
+		if (sriov_parse_mac(arg, want->mac) < 0) {
+			log_error("--mac: %s: expected six hex bytes, 52:54:00:12:34:56", arg);
+			return -E_USAGE;
+		}
+		want->has_mac = true;
+		break;
+	case 'V':
+		if (parse_uint(arg, 4095, &v) < 0) {
+			log_error("--vlan: %s: expected a VLAN ID 0-4095", arg);
+			return -E_USAGE;
+		}
+		want->vlan = (int)v;
+		break;
+	case 'q':
+		if (parse_uint(arg, 7, &v) < 0) {
+			log_error("--qos: %s: expected a priority 0-7", arg);
+			return -E_USAGE;
+		}
+		want->qos = (int)v;
+		break;
+	case 'T':
+		if (parse_on_off("--trust", arg, &want->trust) < 0)
+			return -E_USAGE;
+		break;
+	case 's':
+		if (parse_on_off("--spoofchk", arg, &want->spoofchk) < 0)
+			return -E_USAGE;
+		break;
+	case 'S':
+		if (streq(arg, "auto"))
+			want->link_state = 0;
+		else if (streq(arg, "enable"))
+			want->link_state = 1;
+		else if (streq(arg, "disable"))
+			want->link_state = 2;
+		else {
+			log_error("--state: %s: expected auto, enable or disable", arg);
+			return -E_USAGE;
+		}
+		break;
+	default:
+		return 1;
+	}
+	return 0;
+}
+
+static const struct option sriov_vf_longopts[] = {
+	{ "mac", required_argument, NULL, 'm' },
+	{ "vlan", required_argument, NULL, 'V' },
+	{ "qos", required_argument, NULL, 'q' },
+	{ "trust", required_argument, NULL, 'T' },
+	{ "spoofchk", required_argument, NULL, 's' },
+	{ "state", required_argument, NULL, 'S' },
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "persist", no_argument, NULL, 'p' },
+	COMMON_LONGOPTS,
+	{ NULL, 0, NULL, 0 },
+};
+static const struct cmd_options sriov_vf_options = { "m:V:q:T:s:S:np" COMMON_SHORTOPTS,
+						     sriov_vf_longopts };
+
 static int sriov_vf_cmd(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "mac", required_argument, NULL, 'm' },
-		{ "vlan", required_argument, NULL, 'V' },
-		{ "qos", required_argument, NULL, 'q' },
-		{ "trust", required_argument, NULL, 'T' },
-		{ "spoofchk", required_argument, NULL, 's' },
-		{ "state", required_argument, NULL, 'S' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "persist", no_argument, NULL, 'p' },
-		COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct vf_attrs want = VF_ATTRS_UNSET, before = VF_ATTRS_UNSET, after = VF_ATTRS_UNSET;
 	bool persist = false;
 	_cleanup_topo_ struct topo *t = NULL;
@@ -643,54 +690,11 @@ static int sriov_vf_cmd(int argc, char *argv[])
 	struct topo_dev *pf, *vfdev = NULL;
 	const char *why, *ifname;
 	json_t *root;
-	long v;
 	int c, r, vf;
 
-	while ((c = getopt_long(argc, argv, "m:V:q:T:s:S:np" COMMON_SHORTOPTS, longopts, NULL)) !=
-	       -1) {
+	while ((c = getopt_long(argc, argv, sriov_vf_options.shortopts, sriov_vf_options.longopts,
+				NULL)) != -1) {
 		switch (c) {
-		case 'm':
-			if (sriov_parse_mac(optarg, want.mac) < 0) {
-				log_error("--mac: %s: expected six hex bytes, 52:54:00:12:34:56",
-					  optarg);
-				return -E_USAGE;
-			}
-			want.has_mac = true;
-			break;
-		case 'V':
-			if (parse_uint(optarg, 4095, &v) < 0) {
-				log_error("--vlan: %s: expected a VLAN ID 0-4095", optarg);
-				return -E_USAGE;
-			}
-			want.vlan = (int)v;
-			break;
-		case 'q':
-			if (parse_uint(optarg, 7, &v) < 0) {
-				log_error("--qos: %s: expected a priority 0-7", optarg);
-				return -E_USAGE;
-			}
-			want.qos = (int)v;
-			break;
-		case 'T':
-			if (parse_on_off("--trust", optarg, &want.trust) < 0)
-				return -E_USAGE;
-			break;
-		case 's':
-			if (parse_on_off("--spoofchk", optarg, &want.spoofchk) < 0)
-				return -E_USAGE;
-			break;
-		case 'S':
-			if (streq(optarg, "auto"))
-				want.link_state = 0;
-			else if (streq(optarg, "enable"))
-				want.link_state = 1;
-			else if (streq(optarg, "disable"))
-				want.link_state = 2;
-			else {
-				log_error("--state: %s: expected auto, enable or disable", optarg);
-				return -E_USAGE;
-			}
-			break;
 		case 'n':
 			dry_run = true;
 			break;
@@ -698,16 +702,13 @@ static int sriov_vf_cmd(int argc, char *argv[])
 			persist = true;
 			break;
 		default:
-			r = common_option(c, argc, argv, vf_help);
-			if (r <= 0)
+			r = vf_attr_option(c, optarg, &want);
+			if (r < 0)
+				return r;
+			if (r > 0 && (r = common_option(c, argc, argv, vf_help)) <= 0)
 				return r;
 			break;
 		}
-	}
-	if (argc - optind != 2) {
-		log_error("sriov vf: expected PF and VF");
-		vf_help(stderr);
-		return -E_USAGE;
 	}
 	if (sriov_vf_attrs_validate(&want, &why) < 0) {
 		log_error("sriov vf: %s", why);
@@ -804,44 +805,41 @@ static int sriov_vf_cmd(int argc, char *argv[])
 
 /* --- dispatch ------------------------------------------------------------------ */
 
-static const struct command subcommands[] = {
-	{ "show", sriov_show, "list SR-IOV PFs and their VFs" },
-	{ "set", sriov_set_cmd, "create, resize or remove VFs; bind them" },
-	{ "vf", sriov_vf_cmd, "set a VF's MAC, VLAN/QoS, trust, spoofchk and link state" },
+static const struct command subcommands[3] = {
+	{ "show", sriov_show, "list SR-IOV PFs and their VFs", "[PF]", 0, 1, 0,
+	  &sriov_show_options },
+	{ "set", sriov_set_cmd, "create, resize or remove VFs; bind them",
+	  "[PF] --vfs N [--bind DRIVER] [--autoprobe yes|no] [--timeout SEC] [--dry-run] [--force] "
+	  "[--persist]",
+	  0, 1, 0, &sriov_set_options },
+	{ "vf", sriov_vf_cmd, "set a VF's MAC, VLAN/QoS, trust, spoofchk and link state",
+	  "PF VF [--mac MAC] [--vlan ID [--qos N]] [--trust on|off] [--spoofchk on|off] "
+	  "[--state auto|enable|disable] [--dry-run] [--persist]",
+	  2, 2, 0, &sriov_vf_options },
 };
+
+static const struct option sriov_longopts[] = {
+	COMMON_LONGOPTS,
+	{ NULL, 0, NULL, 0 },
+};
+const struct cmd_options sriov_options = { "+" COMMON_SHORTOPTS, sriov_longopts };
 
 int cmd_sriov(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
 	int c, r;
 
 	/* "+": options up to the subcommand only; the rest are the subcommand's. */
-	while ((c = getopt_long(argc, argv, "+" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, sriov_options.shortopts, sriov_options.longopts,
+				NULL)) != -1) {
 		r = common_option(c, argc, argv, sriov_help);
 		if (r <= 0)
 			return r;
 	}
-	if (optind >= argc) {
-		log_error("sriov: missing subcommand (show, set or vf)");
-		sriov_help(stderr);
-		return -E_USAGE;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++) {
-		if (!streq(subcommands[i].name, argv[optind]))
-			continue;
-		/* for getopt's messages: "vfioctl sriov vf: invalid option -- '1'" */
-		static char cmdline[64];
-
-		snprintf(cmdline, sizeof(cmdline), "%s %s", argv[0], subcommands[i].name);
-		argc -= optind;
-		argv += optind;
-		argv[0] = cmdline;
-		optind = 0; /* reset getopt for the subcommand's options */
-		return subcommands[i].run(argc, argv);
-	}
+	/* main checked that a subcommand follows */
+	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
+		if (streq(subcommands[i].name, argv[optind]))
+			/* getopt's messages: "vfioctl sriov vf: invalid option -- '1'" */
+			return command_run(argv[0], &subcommands[i], argc - optind, argv + optind);
 	log_error("sriov: %s: unknown subcommand (show, set or vf)", argv[optind]);
 	return -E_USAGE;
 }

@@ -30,8 +30,8 @@
 
 static void status_help(FILE *f)
 {
-	fputs("Usage: vfioctl status [--config FILE]\n"
-	      "\n"
+	command_usage(f);
+	fputs("\n"
 	      "Compare the configuration (/etc/vfioctl.conf and /etc/vfioctl.d/*.conf, see\n"
 	      "vfioctl(8), CONFIGURATION) with the host: the driver of every configured device\n"
 	      "and of the other endpoints of its IOMMU group, each PF's VF count, VF driver and\n"
@@ -249,13 +249,15 @@ static void print_text(json_t *root)
 		printf("drift: %s\n", json_string_value(x));
 }
 
+static const struct option status_longopts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	COMMON_LONGOPTS,
+	{ NULL, 0, NULL, 0 },
+};
+const struct cmd_options status_options = { "c:" COMMON_SHORTOPTS, status_longopts };
+
 int cmd_status(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
 	_cleanup_config_ struct config *cfg = NULL;
 	_cleanup_topo_ struct topo *t = NULL;
 	struct status s;
@@ -264,7 +266,8 @@ int cmd_status(int argc, char *argv[])
 	bool in_sync;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "c:" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, status_options.shortopts, status_options.longopts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			file = optarg;
@@ -275,10 +278,6 @@ int cmd_status(int argc, char *argv[])
 				return r;
 			break;
 		}
-	}
-	if (optind < argc) {
-		log_error("status: unexpected argument '%s'", argv[optind]);
-		return -E_USAGE;
 	}
 	r = config_load(file, config_default_flags(), &cfg);
 	if (r < 0)

@@ -15,15 +15,11 @@
  * nothing: apply binds what it creates itself, and two writers would race.
  * Exit 0 unless the configuration is invalid (2) or a write failed (3).
  */
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-
 #include "config.h"
+#include "rebind.h"
 #include "sriov.h"
-#include "sysfs.h"
-#include "kmodlib.h"
 #include "state.h"
+#include "sysfs.h"
 #include "topo.h"
 #include "util.h"
 #include "vfioctl.h"
@@ -59,41 +55,21 @@ static bool may_be_configured(const struct config *c, const char *addr)
 	return false;
 }
 
-/* driver_override first (no other driver can probe it), then the probe. */
+/* driver_override first (no other driver can probe it), then the probe: the engine's move. */
 static int claim(const struct topo_dev *d, const char *want, const struct cfg_origin *origin)
 {
-	_cleanup_free_ char *ovr_path = sysfs_pci_dev(d->addr, "driver_override");
-	int r;
+	_cleanup_free_ char *where = xasprintf("%s:%d", origin->file, origin->line);
+	int r = rebind_claim(d, want, where);
 
-	if (!streq(d->driver_override, want)) {
-		r = sysfs_write(ovr_path, want);
-		if (r < 0) {
-			log_error("%s: driver_override: %s", d->addr, strerror(-r));
-			return r;
-		}
-	}
-	if (d->driver) {
-		if (!streq(d->driver, want))
-			log_warn("%s: already bound to %s, not %s (%s:%d): run 'vfioctl apply'",
-				 d->addr, d->driver, want, origin->file, origin->line);
-		return 0;
-	}
-	r = pci_driver_ensure(want);
-	if (r < 0) {
-		log_error("%s: %s (%s:%d): no such PCI driver, and no module of that name", d->addr,
-			  want, origin->file, origin->line);
+	if (r < 0)
 		return r;
-	}
-	r = sysfs_write("/sys/bus/pci/drivers_probe", d->addr);
-	if (r < 0) {
-		log_error("%s: drivers_probe: %s", d->addr, strerror(-r));
-		return r;
-	}
-	log_debug("%s: claimed for %s", d->addr, want);
+	if (d->driver && !streq(d->driver, want))
+		log_warn("%s: already bound to %s, not %s (%s): run 'vfioctl apply'", d->addr,
+			 d->driver, want, where);
 	return 0;
 }
 
-int cmd_udev_add(int argc, char *argv[])
+int cmd_udev_add(int argc _unused_, char *argv[])
 {
 	_cleanup_config_ struct config *cfg = NULL;
 	_cleanup_topo_ struct topo *t = NULL;
@@ -103,7 +79,8 @@ int cmd_udev_add(int argc, char *argv[])
 	char addr[16];
 	int r;
 
-	if (argc != 2 || pci_addr_parse(argv[1], addr, NULL) < 0 || !streq(addr, argv[1])) {
+	/* main checked that one argument follows */
+	if (pci_addr_parse(argv[1], addr, NULL) < 0 || !streq(addr, argv[1])) {
 		log_error("udev-add: usage: vfioctl udev-add PCI-ADDRESS (run by the udev rule)");
 		return -E_USAGE;
 	}

@@ -13,8 +13,8 @@
 
 static void unbind_help(FILE *f)
 {
-	fputs("Usage: vfioctl unbind [--only] [--dry-run] [--force] DEVICE...\n"
-	      "\n"
+	command_usage(f);
+	fputs("\n"
 	      "Detach every endpoint of each DEVICE's IOMMU group from its driver and leave\n"
 	      "it without one (driver_override \"none\" keeps the kernel from probing it\n"
 	      "again), in one batch as bind does. Bridges are never touched. Refuses devices\n"
@@ -28,21 +28,24 @@ static void unbind_help(FILE *f)
 	      f);
 }
 
+static const struct option unbind_longopts[] = {
+	{ "only", no_argument, NULL, 'o' },
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "force", no_argument, NULL, 'f' },
+	COMMON_LONGOPTS,
+	{ NULL, 0, NULL, 0 },
+};
+const struct cmd_options unbind_options = { "onf" COMMON_SHORTOPTS, unbind_longopts };
+
 int cmd_unbind(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "only", no_argument, NULL, 'o' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "force", no_argument, NULL, 'f' },
-		COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
 	_cleanup_topo_ struct topo *t = NULL;
 	_cleanup_rebind_batch_ struct rebind_batch *b = NULL;
 	bool only = false, dry_run = false, force = false;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "onf" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, unbind_options.shortopts, unbind_options.longopts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			only = true;
@@ -59,11 +62,6 @@ int cmd_unbind(int argc, char *argv[])
 				return r;
 			break;
 		}
-	}
-	if (optind >= argc) {
-		log_error("unbind: no DEVICE given");
-		unbind_help(stderr);
-		return -E_USAGE;
 	}
 	r = rebind_require_root("unbind", dry_run);
 	if (r < 0)

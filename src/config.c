@@ -13,11 +13,11 @@
 #include <ini.h>
 
 #include "config.h"
+#include "errors.h"
 #include "state.h"
 #include "sysfs.h"
 #include "topo.h"
 #include "util.h"
-#include "vfioctl.h"
 
 enum section_kind {
 	SEC_NONE,

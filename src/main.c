@@ -14,23 +14,44 @@
 
 static int cmd_help(int argc, char *argv[]);
 
-/* The one command table: dispatch, --help and the docs check all read it. */
+/*
+ * The one command table: dispatch, operand counts, usage lines, --help and
+ * the docs check (tests/check-docs.sh compares the usage lines with the man
+ * page's SYNOPSIS) all read it.
+ */
 static const struct command commands[] = {
-	{ "list", cmd_list, "list PCI devices with driver, IOMMU group and SR-IOV role" },
-	{ "show", cmd_show, "show everything known about one device and its upstream path" },
-	{ "groups", cmd_groups, "list IOMMU groups; explain or predict the grouping" },
-	{ "check", cmd_check, "check whether a device's IOMMU group can be assigned to a VM" },
-	{ "bind", cmd_bind, "bind devices' whole IOMMU groups to vfio-pci in one safe batch" },
-	{ "unbind", cmd_unbind, "detach devices' whole IOMMU groups and keep them driverless" },
+	{ "list", cmd_list, "list PCI devices with driver, IOMMU group and SR-IOV role",
+	  "[--class CLASS[,CLASS...]] [--driver DRIVER] [DEVICE...]", 0, -1, 0, &list_options },
+	{ "show", cmd_show, "show everything known about one device and its upstream path",
+	  "DEVICE", 1, 1, 0, &show_options },
+	{ "groups", cmd_groups, "list IOMMU groups; explain or predict the grouping",
+	  "[--explain] [--predict] [--acs-override=LIST] [--from-lspci FILE] [GROUP|DEVICE...]", 0,
+	  -1, 0, &groups_options },
+	/* DEVICE or --group: cmd_check() checks which */
+	{ "check", cmd_check, "check whether a device's IOMMU group can be assigned to a VM",
+	  "DEVICE... | --group N", 0, -1, 0, &check_options },
+	{ "bind", cmd_bind, "bind devices' whole IOMMU groups to vfio-pci in one safe batch",
+	  "[--driver DRIVER] [--only] [--dry-run] [--force] [--persist] DEVICE...", 1, -1, 0,
+	  &bind_options },
+	{ "unbind", cmd_unbind, "detach devices' whole IOMMU groups and keep them driverless",
+	  "[--only] [--dry-run] [--force] DEVICE...", 1, -1, 0, &unbind_options },
 	{ "restore", cmd_restore,
-	  "give devices and the group-mates vfioctl moved back their drivers" },
-	{ "sriov", cmd_sriov, "SR-IOV: show PFs and VFs, set the VF count, set VF attributes" },
-	{ "doctor", cmd_doctor, "check that IOMMU and VFIO work; say why not and how to fix it" },
-	{ "apply", cmd_apply, "apply the configuration: modules, VFs, VF attributes, binds" },
-	{ "status", cmd_status, "compare the configuration with the host; exit 1 on drift" },
-	{ "udev-add", cmd_udev_add, NULL }, /* the udev rule's helper: not listed */
-	{ "snapshot", cmd_snapshot, "save the sysfs/proc subset vfioctl reads as a tar.gz" },
-	{ "help", cmd_help, "show this help" },
+	  "give devices and the group-mates vfioctl moved back their drivers",
+	  "[--only] [--dry-run] [--force] [DEVICE...]", 0, -1, 0, &restore_options },
+	/* its subcommands have their own table (src/cmd-sriov.c) */
+	{ "sriov", cmd_sriov, "SR-IOV: show PFs and VFs, set the VF count, set VF attributes",
+	  "SUBCOMMAND [ARGS...]", 1, -1, 0, &sriov_options },
+	{ "doctor", cmd_doctor, "check that IOMMU and VFIO work; say why not and how to fix it", "",
+	  0, 0, 0, &doctor_options },
+	{ "apply", cmd_apply, "apply the configuration: modules, VFs, VF attributes, binds",
+	  "[--config FILE] [--dry-run] [--force]", 0, 0, 0, &apply_options },
+	{ "status", cmd_status, "compare the configuration with the host; exit 1 on drift",
+	  "[--config FILE]", 0, 0, 0, &status_options },
+	/* the udev rule's helper: not listed, no options */
+	{ "udev-add", cmd_udev_add, NULL, "PCI-ADDRESS", 1, 1, CMD_HIDDEN, NULL },
+	{ "snapshot", cmd_snapshot, "save the sysfs/proc subset vfioctl reads as a tar.gz",
+	  "[--output FILE]", 0, 0, 0, &snapshot_options },
+	{ "help", cmd_help, "show this help", "", 0, -1, CMD_NO_SYSROOT, NULL },
 };
 
 static void usage(FILE *f)
@@ -47,7 +68,7 @@ static void usage(FILE *f)
 	      "Commands:\n",
 	      f);
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		if (commands[i].help)
+		if (!(commands[i].flags & CMD_HIDDEN))
 			fprintf(f, "  %-10s  %s\n", commands[i].name, commands[i].help);
 	fputs("\nDEVICE is a PCI address (0000:01:00.0 or 01:00.0) or a network interface name.\n"
 	      "Run 'vfioctl COMMAND --help' for a command's options; see vfioctl(8).\n",
@@ -129,8 +150,6 @@ int main(int argc, char *argv[])
 		{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 },
 	};
-	/* getopt's own messages start with argv[0]: "vfioctl list: unrecognized option" */
-	static char cmdline[64];
 	const char *sysroot = getenv("VFIOCTL_SYSROOT");
 	const struct command *cmd = NULL;
 	bool sysroot_from_env = sysroot != NULL;
@@ -174,14 +193,10 @@ int main(int argc, char *argv[])
 		fputs("Try 'vfioctl --help'.\n", stderr);
 		return finish(2);
 	}
-	if (cmd->run != cmd_help && set_sysroot(sysroot, sysroot_from_env) < 0)
+	if (!(cmd->flags & CMD_NO_SYSROOT) && set_sysroot(sysroot, sysroot_from_env) < 0)
 		return finish(2);
-	argc -= optind;
-	argv += optind;
-	snprintf(cmdline, sizeof(cmdline), "vfioctl %s", cmd->name);
-	argv[0] = cmdline;
-	optind = 0; /* reset getopt for the command's own options */
-	r = cmd->run(argc, argv);
+	/* getopt's own messages start with argv[0]: "vfioctl list: unrecognized option" */
+	r = command_run("vfioctl", cmd, argc - optind, argv + optind);
 	if (fflush(stdout) != 0 && r >= 0) {
 		log_error("stdout: %s", strerror(errno));
 		return 3;

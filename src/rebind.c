@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The batch engine: plan, check, journal, apply, verify, roll back.
+ * The batch engine: plan, check, journal, apply, verify, roll back. The udev
+ * event waiter the verification starts with is in src/rebind-wait.c.
  *
  * Devices move by address only (driver_override, unbind, drivers_probe or the
  * original driver's bind), never with new_id, so identical cards elsewhere
@@ -11,7 +12,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -20,22 +20,19 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <libudev.h>
-
+#include "errors.h"
 #include "inuse.h"
 #include "kmodlib.h"
 #include "output.h"
+#include "rebind-internal.h"
 #include "rebind.h"
 #include "state.h"
 #include "sysfs.h"
 #include "topo.h"
 #include "util.h"
-#include "vfioctl.h"
 
 #define JOURNAL_PATH STATE_DIR "/journal.json"
 #define LOCK_PATH STATE_DIR "/" STATE_LOCK_ENGINE
-#define EVENT_TIMEOUT_MS 10000 /* per batch, restarted by every event seen */
-#define UNSEEN_NAMES_MAX 8 /* names in the "udev had not finished" warning */
 #define MAX_WORKERS 8
 
 static const char *const status_names[] = {
@@ -51,7 +48,6 @@ static bool item_gone(const struct rebind_item *it)
 	return it->error == -ENODEV;
 }
 
-static long long now_ms(void);
 static long long start_ms;
 
 struct rebind_batch *rebind_batch_new(bool dry_run, bool force)
@@ -524,6 +520,39 @@ static int move_device(const char *addr, const char *known_driver, const char *k
 	return 0;
 }
 
+int rebind_claim(const struct topo_dev *d, const char *want, const char *origin)
+{
+	_cleanup_free_ char *ovr_path = sysfs_pci_dev(d->addr, "driver_override");
+	_cleanup_free_ char *why = NULL;
+	bool probed;
+	int r;
+
+	/* the override first, even if the probe cannot follow: no other driver takes it */
+	if (!streq(d->driver_override, want)) {
+		r = write_attr(ovr_path, want);
+		if (r < 0) {
+			log_error("%s: driver_override: %s", d->addr, strerror(-r));
+			return r;
+		}
+	}
+	if (d->driver)
+		return 0; /* never unbinds: the caller says so */
+	r = pci_driver_ensure(want);
+	if (r < 0) {
+		log_error("%s: %s (%s): no such PCI driver, and no module of that name", d->addr,
+			  want, origin);
+		return r;
+	}
+	/* known state: no driver, the override just written; so only drivers_probe */
+	r = move_device(d->addr, NULL, want, true, want, want, false, false, &why, &probed);
+	if (r < 0) {
+		log_error("%s: %s", d->addr, why);
+		return r;
+	}
+	log_debug("%s: claimed for %s", d->addr, want);
+	return 0;
+}
+
 /* --- planning ------------------------------------------------------------ */
 
 static void item_plan(struct rebind_item *it, json_t *journal)
@@ -736,61 +765,6 @@ static void apply_all(struct rebind_batch *b, size_t total)
 		pthread_join(threads[i], NULL);
 }
 
-struct event_waiter {
-	struct udev *udev;
-	struct udev_monitor *mon;
-	bool udev_source; /* events come after udev processed them */
-};
-
-static void waiter_close(struct event_waiter *ew)
-{
-	if (ew->mon)
-		udev_monitor_unref(ew->mon);
-	if (ew->udev)
-		udev_unref(ew->udev);
-}
-
-/*
- * Listen before the writes. By default to the "udev" source, which delivers
- * an event once udev has processed it (its rules ran). udevd orders a PCI
- * device's bind after the events of its children (net, nvme, ...), but
- * /dev/vfio/N hangs off /devices/virtual/vfio: its "add" is waited for too,
- * so the rules that set its owner and mode have run when bind returns.
- * Without a running udevd, or with bind --no-udev-wait, nothing is listened
- * to: drivers_probe and bind probe synchronously, inside our write, so the
- * driver link verify_item() reads is there when the write returns, and
- * /dev/vfio/N comes from devtmpfs. Draining the kernel's copies of those
- * events only cost time (make bench: ~280 ms for 338 VFs at 1040 devices).
- */
-static void waiter_open(struct event_waiter *ew, bool udev_wait)
-{
-	*ew = (struct event_waiter){ 0 };
-	if (!udev_wait || !sysfs_udevd_running())
-		return;
-	ew->udev = udev_new();
-	if (!ew->udev)
-		return;
-	ew->mon = udev_monitor_new_from_netlink(ew->udev, "udev");
-	if (!ew->mon)
-		return;
-	ew->udev_source = true;
-	udev_monitor_set_receive_buffer_size(ew->mon, 16 * 1024 * 1024);
-	if (udev_monitor_filter_add_match_subsystem_devtype(ew->mon, "pci", NULL) < 0 ||
-	    udev_monitor_filter_add_match_subsystem_devtype(ew->mon, "vfio", NULL) < 0 ||
-	    udev_monitor_enable_receiving(ew->mon) < 0) {
-		udev_monitor_unref(ew->mon);
-		ew->mon = NULL;
-	}
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* -v: where a batch spends its time (wall ms since the batch was made, CPU ms in all). */
 static void phase(const char *what)
 {
@@ -801,57 +775,6 @@ static void phase(const char *what)
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	log_debug("%s: %lld ms (%lld ms CPU)", what, now_ms() - start_ms,
 		  (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
-/* Expecting a bind event: the item should end up on a driver. */
-static bool expects_bind(const struct rebind_item *it, bool rollback)
-{
-	/* an override-only change (a batch killed after that write) binds nothing */
-	if (!it->touched || it->error || !it->probed)
-		return false;
-	if (rollback)
-		return it->before_driver != NULL;
-	return it->want_driver != NULL || it->want_default;
-}
-
-static const struct rebind_batch *sort_batch;
-
-static int cmp_item_index(const void *a, const void *b)
-{
-	return strcmp(sort_batch->items[*(const size_t *)a].addr,
-		      sort_batch->items[*(const size_t *)b].addr);
-}
-
-/* Item indexes in address order: one event is matched in O(log n), not O(n). */
-static size_t *index_by_addr(const struct rebind_batch *b)
-{
-	size_t *idx = xcalloc(b->n + 1, sizeof(size_t));
-
-	for (size_t i = 0; i < b->n; i++)
-		idx[i] = i;
-	sort_batch = b;
-	qsort(idx, b->n, sizeof(size_t), cmp_item_index);
-	return idx;
-}
-
-static struct rebind_item *item_by_addr(struct rebind_batch *b, const size_t *idx, const char *addr)
-{
-	size_t lo = 0, hi = b->n;
-
-	if (!addr)
-		return NULL;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(b->items[idx[mid]].addr, addr);
-
-		if (c == 0)
-			return &b->items[idx[mid]];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
 }
 
 static bool vfio_node_present(int group)
@@ -894,159 +817,6 @@ static bool vfio_cdev_present(struct rebind_item *it)
 	free(it->message);
 	it->message = xasprintf("bound to vfio-pci but %s did not appear", node);
 	return false;
-}
-
-/* A bind to vfio-pci that creates its group's /dev/vfio/N: udev sends that node's "add". */
-static bool expects_node(const struct rebind_item *it)
-{
-	return it->vfio_node_new && expects_bind(it, false); /* vfio_node_new: to vfio-pci */
-}
-
-static int cmp_int(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* The group number of a vfio class device's "add" ("N" or "noiommu-N"), -1 for anything else. */
-static int vfio_event_group(struct udev_device *dev)
-{
-	const char *name = udev_device_get_sysname(dev);
-	int g;
-
-	if (!name || !streq(udev_device_get_action(dev), "add"))
-		return -1;
-	if (startswith(name, "noiommu-"))
-		name += strlen("noiommu-");
-	return parse_group_id(name, &g) ? g : -1;
-}
-
-/* Test hook: a shorter event timeout (tests of a udev rule slower than it). */
-static long long event_timeout_ms(void)
-{
-	const char *s = getenv("VFIOCTL_EVENT_TIMEOUT_MS");
-	long long v = s && *s ? strtoll(s, NULL, 10) : 0;
-
-	return v > 0 ? v : EVENT_TIMEOUT_MS;
-}
-
-/* Append name (consumed) to a ", "-separated list of at most UNSEEN_NAMES_MAX; count all. */
-static void unseen_add(char **list, size_t *n, char *name)
-{
-	if ((*n)++ < UNSEEN_NAMES_MAX) {
-		char *s = xasprintf("%s%s%s", *list ? *list : "", *list ? ", " : "", name);
-
-		free(*list);
-		*list = s;
-	}
-	free(name);
-}
-
-/*
- * Wait for the bind events (and, from udev, the /dev/vfio/N "add" events) the
- * batch causes. Returns, for a batch that waited for udev, what udev had not
- * finished by the deadline (NULL if nothing): the driver links still decide
- * success, but the node's owner and mode may not be set yet.
- */
-static char *wait_events(struct event_waiter *ew, struct rebind_batch *b, bool rollback)
-{
-	const long long timeout_ms = event_timeout_ms();
-	long long deadline = now_ms() + timeout_ms;
-	/* udev still busy with an earlier batch's events extends the wait, up to this */
-	const long long hard_deadline = now_ms() + 6 * timeout_ms;
-	_cleanup_free_ size_t *byaddr = NULL;
-	_cleanup_free_ int *groups = NULL; /* sorted: the new /dev/vfio/N to see */
-	_cleanup_free_ bool *node_seen = NULL;
-	_cleanup_free_ char *names = NULL, *more = NULL; /* what udev had not finished */
-	size_t pending = 0, n_groups = 0, n_unseen = 0;
-
-	if (!ew->mon)
-		return NULL;
-	byaddr = index_by_addr(b);
-	for (size_t i = 0; i < b->n; i++) {
-		b->items[i].got_bind_event = false;
-		if (expects_bind(&b->items[i], rollback)) {
-			/* already bound before our write returned: the event is queued */
-			pending++;
-		}
-	}
-	if (ew->udev_source && !rollback) {
-		size_t k = 0;
-
-		groups = xcalloc(b->n + 1, sizeof(int));
-		for (size_t i = 0; i < b->n; i++)
-			if (expects_node(&b->items[i]))
-				groups[n_groups++] = b->items[i].iommu_group;
-		qsort(groups, n_groups, sizeof(int), cmp_int);
-		for (size_t i = 0; i < n_groups; i++)
-			if (k == 0 || groups[i] != groups[k - 1])
-				groups[k++] = groups[i];
-		n_groups = k;
-		node_seen = xcalloc(n_groups + 1, sizeof(bool));
-		pending += n_groups;
-	}
-	while (pending > 0) {
-		struct pollfd pfd = { .fd = udev_monitor_get_fd(ew->mon), .events = POLLIN };
-		long long left = deadline - now_ms();
-		struct udev_device *dev;
-		int r;
-
-		if (left <= 0)
-			break;
-		r = poll(&pfd, 1, (int)left);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		dev = udev_monitor_receive_device(ew->mon);
-		if (!dev)
-			continue;
-		/* any event udev finished is progress: only a stalled udev times out */
-		deadline = now_ms() + timeout_ms;
-		if (deadline > hard_deadline)
-			deadline = hard_deadline;
-		if (streq(udev_device_get_subsystem(dev), "vfio")) {
-			int g = vfio_event_group(dev);
-			int *seen = g < 0 || !n_groups
-					    ? NULL
-					    : bsearch(&g, groups, n_groups, sizeof(int), cmp_int);
-
-			if (seen && !node_seen[seen - groups]) {
-				node_seen[seen - groups] = true;
-				pending--;
-				deadline = now_ms() + timeout_ms;
-			}
-		} else if (streq(udev_device_get_action(dev), "bind")) {
-			struct rebind_item *it =
-				item_by_addr(b, byaddr, udev_device_get_sysname(dev));
-
-			if (it && !it->got_bind_event && expects_bind(it, rollback)) {
-				it->got_bind_event = true;
-				pending--;
-				deadline = now_ms() + timeout_ms;
-			}
-		}
-		udev_device_unref(dev);
-	}
-	if (!pending)
-		return NULL;
-	log_debug("%zu bind or /dev/vfio event(s) not seen within %lld ms; checking the driver "
-		  "links",
-		  pending, timeout_ms);
-	if (!ew->udev_source || rollback)
-		return NULL;
-	for (size_t i = 0; i < b->n; i++)
-		if (expects_bind(&b->items[i], false) && !b->items[i].got_bind_event)
-			unseen_add(&names, &n_unseen, xstrdup(b->items[i].addr));
-	for (size_t i = 0; i < n_groups; i++)
-		if (!node_seen[i])
-			unseen_add(&names, &n_unseen, xasprintf("/dev/vfio/%d", groups[i]));
-	more = n_unseen > UNSEEN_NAMES_MAX ? xasprintf(" and %zu more", n_unseen - UNSEEN_NAMES_MAX)
-					   : xstrdup("");
-	return xasprintf("udev had not finished with %s%s after %lld ms: its rules (the owner and "
-			 "mode of /dev/vfio nodes, for one) may still be running",
-			 names ? names : "?", more, timeout_ms);
 }
 
 /* Compare the driver link (the only proof) with what was wanted. */
@@ -1130,29 +900,9 @@ _printf_(2, 3) static int refuse(struct rebind_batch *b, const char *fmt, ...)
 	return -E_REFUSED;
 }
 
-int rebind_run(struct rebind_batch *b)
+/* The state may have moved since the scan: re-read it under the lock; load the drivers. */
+static int recheck_locked(struct rebind_batch *b)
 {
-	_cleanup_close_ int lock_fd = -1;
-	_cleanup_json_ json_t *journal = NULL;
-	struct event_waiter ew;
-	_cleanup_free_ char *udev_unfinished = NULL; /* warning if the batch succeeds */
-	size_t todo = 0, failed = 0, left = 0;
-	int r;
-
-	plan_all(b);
-	for (size_t i = 0; i < b->n; i++)
-		if (b->items[i].status == RB_PLANNED)
-			todo++;
-	if (b->dry_run)
-		return 0;
-	kill_after = fault_kill_after();
-	writes_made = 0;
-	kernel_has_cdev = -1;
-
-	lock_fd = lock_take(&b->error);
-	if (lock_fd < 0)
-		return lock_fd == -EBUSY ? -E_REFUSED : lock_fd;
-	/* the state may have moved since the scan; re-read it under the lock */
 	for (size_t i = 0; i < b->n; i++) {
 		struct rebind_item *it = &b->items[i];
 		_cleanup_free_ char *drv = NULL, *ovr = NULL;
@@ -1178,61 +928,37 @@ int rebind_run(struct rebind_batch *b)
 				      "loaded",
 				      drv);
 	}
+	return 0;
+}
 
-	journal = journal_load();
-	const int pid = (int)getpid();
-	for (size_t i = 0; i < b->n; i++)
-		if (b->items[i].status == RB_PLANNED && b->items[i].op != REBIND_RESTORE)
-			journal_record(journal, &b->items[i], pid);
-	if (todo) {
-		r = journal_save(journal);
-		if (r < 0)
-			return refuse(b, "%s: %s; nothing was changed", JOURNAL_PATH, strerror(-r));
-	}
-
-	waiter_open(&ew, !b->no_udev_wait);
-	/* after listening: a node that appears from now on sends its event to us */
-	for (size_t i = 0; ew.udev_source && i < b->n; i++) {
+/* Undo everything this batch touched, newest first, and verify that. */
+static void rollback_all(struct rebind_batch *b, struct event_waiter *ew)
+{
+	for (size_t i = b->n; i-- > 0;) {
 		struct rebind_item *it = &b->items[i];
 
-		it->vfio_node_new = it->status == RB_PLANNED && it->iommu_group >= 0 &&
-				    streq_null(it->want_driver, "vfio-pci") &&
-				    !vfio_node_present(it->iommu_group);
+		if (!it->touched || item_gone(it))
+			continue;
+		it->error = 0;
+		item_apply(it, true);
 	}
-	phase("checked under the lock, journal written");
-	fault_kill_point();
-	apply_all(b, todo);
-	phase("writes done");
-	udev_unfinished = wait_events(&ew, b, false);
-	phase("bind events seen");
+	free(rebind_wait_events(ew, b, true));
 	for (size_t i = 0; i < b->n; i++) {
-		if (b->items[i].status == RB_PLANNED)
-			verify_item(&b->items[i], false);
-		if (b->items[i].status == RB_FAILED || b->items[i].status == RB_REMOVED)
-			failed++;
+		struct rebind_item *it = &b->items[i];
+
+		if (it->touched && it->status != RB_LEFT && it->status != RB_REMOVED)
+			verify_item(it, true);
 	}
+}
 
-	if (failed) {
-		/* undo everything this batch touched, newest first */
-		for (size_t i = b->n; i-- > 0;) {
-			struct rebind_item *it = &b->items[i];
+/*
+ * The journal keeps only what is still moved after the batch; a removed device
+ * counts as a failure. Returns the devices left in a state it could not undo.
+ */
+static size_t journal_settle(struct rebind_batch *b, json_t *journal, size_t *failed)
+{
+	size_t left = 0;
 
-			if (!it->touched || item_gone(it))
-				continue;
-			it->error = 0;
-			item_apply(it, true);
-		}
-		free(wait_events(&ew, b, true));
-		for (size_t i = 0; i < b->n; i++) {
-			struct rebind_item *it = &b->items[i];
-
-			if (it->touched && it->status != RB_LEFT && it->status != RB_REMOVED)
-				verify_item(it, true);
-		}
-	}
-	waiter_close(&ew);
-
-	/* the journal now keeps only what is still moved */
 	for (size_t i = 0; i < b->n; i++) {
 		struct rebind_item *it = &b->items[i];
 		json_t *devs = json_object_get(journal, "devices");
@@ -1244,8 +970,8 @@ int rebind_run(struct rebind_batch *b)
 			free(it->after_driver);
 			free(it->after_override);
 			it->after_driver = it->after_override = NULL;
-			if (!failed)
-				failed++;
+			if (!*failed)
+				(*failed)++;
 		} else if (it->op == REBIND_RESTORE &&
 			   (it->status == RB_DONE || it->status == RB_UNCHANGED)) {
 			json_object_del(devs, it->addr);
@@ -1258,6 +984,73 @@ int rebind_run(struct rebind_batch *b)
 				json_object_set_new(e, "state", json_string("moved"));
 		}
 	}
+	return left;
+}
+
+int rebind_run(struct rebind_batch *b)
+{
+	_cleanup_close_ int lock_fd = -1;
+	_cleanup_json_ json_t *journal = NULL;
+	struct event_waiter ew;
+	_cleanup_free_ char *udev_unfinished = NULL; /* warning if the batch succeeds */
+	size_t todo = 0, failed = 0, left = 0;
+	int r, pid;
+
+	plan_all(b);
+	for (size_t i = 0; i < b->n; i++)
+		if (b->items[i].status == RB_PLANNED)
+			todo++;
+	if (b->dry_run)
+		return 0;
+	kill_after = fault_kill_after();
+	writes_made = 0;
+	kernel_has_cdev = -1;
+
+	lock_fd = lock_take(&b->error);
+	if (lock_fd < 0)
+		return lock_fd == -EBUSY ? -E_REFUSED : lock_fd;
+	r = recheck_locked(b);
+	if (r < 0)
+		return r;
+
+	journal = journal_load();
+	pid = (int)getpid();
+	for (size_t i = 0; i < b->n; i++)
+		if (b->items[i].status == RB_PLANNED && b->items[i].op != REBIND_RESTORE)
+			journal_record(journal, &b->items[i], pid);
+	if (todo) {
+		r = journal_save(journal);
+		if (r < 0)
+			return refuse(b, "%s: %s; nothing was changed", JOURNAL_PATH, strerror(-r));
+	}
+
+	rebind_waiter_open(&ew, !b->no_udev_wait);
+	/* after listening: a node that appears from now on sends its event to us */
+	for (size_t i = 0; ew.udev_source && i < b->n; i++) {
+		struct rebind_item *it = &b->items[i];
+
+		it->vfio_node_new = it->status == RB_PLANNED && it->iommu_group >= 0 &&
+				    streq_null(it->want_driver, "vfio-pci") &&
+				    !vfio_node_present(it->iommu_group);
+	}
+	phase("checked under the lock, journal written");
+	fault_kill_point();
+	apply_all(b, todo);
+	phase("writes done");
+	udev_unfinished = rebind_wait_events(&ew, b, false);
+	phase("bind events seen");
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->items[i].status == RB_PLANNED)
+			verify_item(&b->items[i], false);
+		if (b->items[i].status == RB_FAILED || b->items[i].status == RB_REMOVED)
+			failed++;
+	}
+
+	if (failed)
+		rollback_all(b, &ew);
+	rebind_waiter_close(&ew);
+
+	left = journal_settle(b, journal, &failed);
 	if (kill_after == KILL_AT_END)
 		raise(SIGKILL);
 	r = journal_save(journal);

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "errors.h"
 #include "netlink.h"
 #include "output.h"
 #include "rebind.h"
@@ -20,7 +21,6 @@
 #include "sysfs.h"
 #include "topo.h"
 #include "util.h"
-#include "vfioctl.h"
 
 /* --- helpers ---------------------------------------------------------------- */
 

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <pci/pci.h>
 
+#include "errors.h"
 #include "pciids.h"
 #include "sysfs.h"
 #include "topo.h"
@@ -1150,4 +1151,31 @@ const char *topo_class_name(struct topo *t, struct topo_dev *d)
 	if (d->unknown & TOPO_UNKNOWN_CLASS)
 		return NULL;
 	return lookup(t, &d->class_name, PCI_LOOKUP_CLASS, (int)(d->class >> 8), 0);
+}
+
+int report_resolve_error(const char *arg, int r)
+{
+	switch (r) {
+	case -EINVAL:
+		log_error("%s: not a PCI address (0000:01:00.0, 01:00.0) or interface name", arg);
+		return -E_USAGE;
+	case -ENODEV:
+		log_error("%s: no such PCI device or network interface", arg);
+		return r;
+	case -ENOTUNIQ:
+		log_error("%s: matches devices in several PCI domains; give the full address", arg);
+		return r;
+	default:
+		log_error("%s: %s", arg, strerror(-r));
+		return r;
+	}
+}
+
+int topo_scan_reported(struct topo **t, unsigned flags)
+{
+	int r = topo_scan(t, flags);
+
+	if (r < 0)
+		log_error("/sys/bus/pci/devices: %s", strerror(-r));
+	return r;
 }

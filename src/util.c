@@ -222,3 +222,15 @@ bool parse_group_id(const char *s, int *id)
 	*id = atoi(s);
 	return true;
 }
+
+void strv_pushf(char ***v, size_t *n, const char *fmt, ...)
+{
+	_cleanup_free_ char *s = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	strv_push(v, n, s);
+}

@@ -131,6 +131,31 @@ for c in "${COMMANDS[@]}"; do
 	done
 done
 
+# The usage lines: main's command table (src/main.c, and the sriov one in
+# src/cmd-sriov.c) prints them in --help; SYNOPSIS must say the same, word
+# for word. One "vfioctl ..." entry per line, continuation lines joined.
+usage_lines() {
+	awk '/^Usage: / { u = 1; sub(/^Usage: +/, ""); printf "%s%s", (n++ ? "\n" : ""), $0; next }
+		u && /^$/ { u = 0 }
+		u && /^ +vfioctl / { sub(/^ +/, ""); printf "\n%s", $0; next }
+		u { sub(/^ +/, " "); printf "%s", $0 }
+		END { if (n) print "" }' "$@"
+}
+sed -e 's/\\_/_/g' -e 's/[*_]//g' -e 's/  */ /g' "$TMP/man-synopsis" | grep . | sort -u >"$TMP/synopsis"
+{
+	usage_lines "$TMP/help"
+	for c in "${COMMANDS[@]}"; do usage_lines "$TMP/help-$c"; done
+	for cs in "${SUBS[@]}"; do usage_lines "$TMP/help-${cs/ /-}"; done
+} | sed 's/  */ /g' | sort -u >"$TMP/usage"
+while IFS= read -r u; do
+	grep -qxF -- "$u" "$TMP/synopsis" || err "$MAN: SYNOPSIS lacks '$u' (the usage of --help)"
+done <"$TMP/usage"
+# (`help --help` is the global help: "vfioctl help" has no usage line of its own)
+while IFS= read -r u; do
+	[ "$u" = "vfioctl help" ] && continue
+	grep -qxF -- "$u" "$TMP/usage" || err "$MAN: SYNOPSIS line '$u' is no command's usage (--help)"
+done <"$TMP/synopsis"
+
 for cs in "${SUBS[@]}"; do
 	c=${cs% *}
 	grep -q "vfioctl $cs\b" "$TMP/man-synopsis" || err "$MAN: '$cs' is not in SYNOPSIS"

@@ -60,6 +60,29 @@ load helpers
 	assert_equal "$status" 2
 }
 
+@test "operand counts (the command table): missing or unexpected arguments exit 2" {
+	run --separate-stderr vfioctl bind
+	assert_equal "$status" 2
+	[[ "$stderr" == "vfioctl: bind: missing DEVICE"* ]] || fail "$stderr"
+	run --separate-stderr vfioctl show 00:00.0 00:01.0
+	assert_equal "$status" 2
+	[[ "$stderr" == "vfioctl: show: unexpected argument '00:01.0'"* ]] || fail "$stderr"
+	run --separate-stderr vfioctl sriov vf 00:00.0
+	assert_equal "$status" 2
+	[[ "$stderr" == "vfioctl: sriov vf: missing VF"* ]] || fail "$stderr"
+	run --separate-stderr vfioctl sriov
+	assert_equal "$status" 2
+	run --separate-stderr vfioctl --json status extra
+	assert_equal "$status" 2
+	assert_equal "$(jq -r .error.message <<<"$output")" "status: unexpected argument 'extra'"
+	# --help and option errors come first, whatever the count
+	run vfioctl show --help 1 2 3
+	assert_success
+	run vfioctl bind --frob
+	assert_equal "$status" 2
+	assert_output --partial "unrecognized option '--frob'"
+}
+
 @test "malformed device arguments are rejected before any path is built" {
 	for arg in '../../etc' '0000:00:00.8' '00:20.0' '0000:0:00.0' 'g0:00.0' \
 		'0000:00:00.0/x' 'a b' 'toolonginterfacename0' '' '.' '..' 'x:y'; do

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Unit tests of the doctor's rules (src/iommu.c): the kernel log and command
+ * Unit tests of the doctor's rules (src/doctor.c, src/iommu.c): the kernel log and command
  * line parsers, and iommu_doctor_eval() on facts made up for the cases the VM
  * boots do not produce (AMD-Vi, passthrough, faults, unsafe interrupts, ...).
  * The kernel log lines are the ones the Debian 6.1 kernel printed in the VM
@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "doctor.h"
 #include "iommu.h"
 #include "unit.h"
 #include "util.h"
