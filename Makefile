@@ -16,7 +16,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libkmod is dlopen()ed when needed (src/kmodlib.c): its cflags only
 PKG_LIBS = $(shell pkg-config --libs $(filter-out libkmod,$(PKGS)) 2>/dev/null)
-ALL_CFLAGS = -std=gnu11 $(WARN) -Iinclude -DVERSION='"$(VERSION)"' -D_GNU_SOURCE $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+ALL_CFLAGS = -std=gnu11 $(WARN) -Iinclude -DVERSION='"$(VERSION)"' -DVFIOCTL_DATADIR='"$(DATADIR)"' -D_GNU_SOURCE $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 
 SRCS := $(sort $(wildcard src/*.c))
 OBJS := $(SRCS:src/%.c=build/obj/%.o)
