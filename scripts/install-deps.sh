@@ -55,7 +55,7 @@ command -v apt-get >/dev/null || die "apt-get not found (Debian 12 expected)"
 PKGS="build-essential git fish zsh bash-completion pkg-config libpci-dev libudev-dev libjansson-dev
 libkmod-dev libmnl-dev libinih-dev bats bats-assert bats-support bats-file
 scdoc jq pciutils hwdata busybox-static cpio kmod udev systemd iproute2
-clang-format valgrind xz-utils zstd"
+clang-format valgrind xz-utils zstd initramfs-tools-core"
 
 UPDATED=0
 apt_update() {

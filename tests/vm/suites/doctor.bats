@@ -14,7 +14,7 @@ DOCTOR_BOOTS=" bridge bridge-noiommu bridge-iommu-off bridge-nointremap "
 # Verdicts ("id=status ...") expected as root before anything is loaded.
 expected() {
 	local pre="cpu-virt=pass firmware-table=pass"
-	local tail="vfio-modules=pass vfio-device=pass iommufd=pass vfio-cdev=pass noiommu-mode=pass acs-override=pass iommu-faults=pass"
+	local tail="vfio-modules=pass vfio-device=pass iommufd=pass vfio-cdev=pass noiommu-mode=pass acs-override=pass iommu-faults=pass early-binding=skip"
 	case $BOOT in
 	bridge) echo "$pre kernel-cmdline=pass iommu-enabled=pass interrupt-remapping=pass iommu-mode=pass $tail" ;;
 	bridge-noiommu) echo "cpu-virt=pass firmware-table=fail kernel-cmdline=skip iommu-enabled=fail interrupt-remapping=skip iommu-mode=skip $tail" ;;
