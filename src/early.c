@@ -263,7 +263,8 @@ static struct kmod_ctx *kmod_ctx_open(void)
 
 	if (!rel || strchr(rel, '/') || kmodlib_open() < 0)
 		return NULL;
-	index = xasprintf("/lib/modules/%s/modules.dep.bin", rel);
+	/* a snapshot has modules.dep.bin and modules.builtin.bin, not the aliases */
+	index = xasprintf("/lib/modules/%s/modules.alias.bin", rel);
 	if (!sysfs_exists(index))
 		return NULL;
 	dir = xasprintf("%s/lib/modules/%s", sysfs_root(), rel);
