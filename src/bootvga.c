@@ -208,7 +208,7 @@ static void read_vtcons(struct ctx *c)
 		if (!bound || !(vga || (fbcon && (c->fbdev || c->firmware_fb))))
 			continue;
 		push_unique(c->holders,
-			    xasprintf("%s (%s) draws the console on it", de->d_name, name));
+			    xasprintf("%s (%s), which draws the console on it", de->d_name, name));
 		push_unique(c->fixes, xasprintf("echo 0 > /sys/class/vtconsole/%s/bind (until "
 						"the next boot; or console=ttyS0 and no "
 						"framebuffer console)",

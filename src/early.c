@@ -305,22 +305,37 @@ static void host_driver(struct kmod_ctx *ctx, const char *proc_modules, const st
 		}
 		sym_kmod_module_unref_list(filtered);
 		sym_kmod_module_unref_list(l);
-		if (!e->host_driver)
-			e->builtin = 0; /* nothing but VFIO matches */
-		return;
+		if (e->host_driver)
+			return;
+		/* nothing but VFIO matches; unless a built-in driver has it (below) */
+		e->builtin = 0;
 	}
-	/* no module index (a snapshot): the driver it has now, if not ours */
+	/*
+	 * The driver it has now, if not ours: a snapshot has no module aliases,
+	 * and built-in drivers' device tables are in no index (6.1 exports none).
+	 */
 	if (d->driver && !vfio_like(d->driver) && !streq(d->driver, e->want)) {
-		_cleanup_free_ char *m = modname(d->driver, strlen(d->driver));
-		size_t ml = strlen(m);
+		_cleanup_free_ char *link = sysfs_pci_drv(d->driver, "module");
+		_cleanup_free_ char *m = NULL, *init = NULL;
+		size_t ml;
 
-		e->host_driver = xstrdup(m);
+		if (sysfs_link_name(link, &m) < 0)
+			m = modname(d->driver, strlen(d->driver));
+		ml = strlen(m);
+		e->builtin = -1;
 		for (const char *p = proc_modules; p && *p;) {
 			if (strncmp(p, m, ml) == 0 && p[ml] == ' ')
 				e->builtin = 0;
 			p = strchr(p, '\n');
 			p = p ? p + 1 : NULL;
 		}
+		if (e->builtin < 0 && sysfs_live()) {
+			/* bound and not a loaded module: in the kernel */
+			free(init);
+			init = xasprintf("/sys/module/%s/initstate", m);
+			e->builtin = sysfs_exists(init) ? 0 : 1;
+		}
+		e->host_driver = xstrdup(m);
 	}
 }
 
