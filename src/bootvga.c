@@ -62,6 +62,13 @@ static char *fb_fix(const char *name)
 	return NULL;
 }
 
+static bool is_firmware_fb(const char *name)
+{
+	_cleanup_free_ char *fix = fb_fix(name);
+
+	return fix != NULL;
+}
+
 static size_t read_bars(const struct topo_dev *d, struct range bars[NBARS])
 {
 	_cleanup_free_ char *p = xasprintf("%s/resource", d->sysfs_path);
@@ -105,7 +112,7 @@ static void read_iomem(struct ctx *c)
 		name = line + off;
 		name += strspn(name, " ");
 		name[strcspn(name, "\n")] = '\0';
-		if (!fb_fix(name))
+		if (!is_firmware_fb(name))
 			continue;
 		for (size_t i = 0; i < nbars; i++) {
 			char *fix;
@@ -162,7 +169,7 @@ static void read_fbdevs(struct ctx *c, bool iomem_readable)
 				    xasprintf("%s (%s): the framebuffer of its driver %s",
 					      de->d_name, id ? id : "?",
 					      c->d->driver ? c->d->driver : "-"));
-		} else if (fb_fix(dev)) {
+		} else if (is_firmware_fb(dev)) {
 			/* a firmware framebuffer; /proc/iomem tells whether it is on this device */
 			if (iomem_readable && !c->firmware_fb)
 				continue;
