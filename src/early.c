@@ -316,7 +316,7 @@ static void host_driver(struct kmod_ctx *ctx, const char *proc_modules, const st
 	 */
 	if (d->driver && !vfio_like(d->driver) && !streq(d->driver, e->want)) {
 		_cleanup_free_ char *link = sysfs_pci_drv(d->driver, "module");
-		_cleanup_free_ char *m = NULL, *init = NULL;
+		_cleanup_free_ char *m = NULL;
 		size_t ml;
 
 		if (sysfs_link_name(link, &m) < 0)
@@ -331,8 +331,8 @@ static void host_driver(struct kmod_ctx *ctx, const char *proc_modules, const st
 		}
 		if (e->builtin < 0 && sysfs_live()) {
 			/* bound and not a loaded module: in the kernel */
-			free(init);
-			init = xasprintf("/sys/module/%s/initstate", m);
+			_cleanup_free_ char *init = xasprintf("/sys/module/%s/initstate", m);
+
 			e->builtin = sysfs_exists(init) ? 0 : 1;
 		}
 		e->host_driver = xstrdup(m);
