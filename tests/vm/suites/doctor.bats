@@ -175,7 +175,7 @@ set_iommu() {
 }
 
 # ---------------------------------------------------------------- boot VGA (issue 17)
-# The legacy topology has a VGA device with SeaBIOS' VGA ROM at 00:01.0 (the
+# The legacy boot (topologies/legacy-vga.sh) has a VGA device with SeaBIOS' VGA ROM at 00:01.0 (the
 # boot VGA device, boot_vga 1, bochs-drm with fb0 and the framebuffer console)
 # and one without a ROM at 00:02.0 (boot_vga 0). The kernel's view is read here
 # from sysfs; check must name the same holders, and nothing for the second.

@@ -10,15 +10,8 @@
 #     zz:00.0      e1000e (8086:10d3)
 #   pxb-pcie       expander host bridge, bus 0x80, with a pcie-root-port
 #     81:00.0      igb (8086:10c9)
-#   00:01.0        VGA (1234:1111), with SeaBIOS' VGA ROM: the boot VGA device
-#   00:02.0        VGA (1234:1111), no ROM: a secondary GPU (boot_vga 0)
-# (endpoints on bus 0: the bridges' bus numbers do not move)
 # (secondary bus numbers are assigned by SeaBIOS)
 cat <<'ARGS'
--device
-VGA,id=vga0,bus=pcie.0,addr=01.0
--device
-VGA,id=vga1,bus=pcie.0,addr=02.0,romfile=
 -device
 i82801b11-bridge,id=dmi1,bus=pcie.0,addr=1d.0
 -device
