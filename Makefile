@@ -7,6 +7,8 @@ DATADIR ?= $(PREFIX)/share
 # udev and systemd read these whatever PREFIX is
 UDEVRULESDIR ?= /usr/lib/udev/rules.d
 SYSTEMDUNITDIR ?= /usr/lib/systemd/system
+# dracut reads its modules only here
+DRACUTMODDIR ?= /usr/lib/dracut/modules.d
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
 PKGS := libpci libudev jansson libkmod libmnl inih
@@ -16,14 +18,14 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libkmod is dlopen()ed when needed (src/kmodlib.c): its cflags only
 PKG_LIBS = $(shell pkg-config --libs $(filter-out libkmod,$(PKGS)) 2>/dev/null)
-ALL_CFLAGS = -std=gnu11 $(WARN) -Iinclude -DVERSION='"$(VERSION)"' -D_GNU_SOURCE $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+ALL_CFLAGS = -std=gnu11 $(WARN) -Iinclude -DVERSION='"$(VERSION)"' -DVFIOCTL_DATADIR='"$(DATADIR)"' -D_GNU_SOURCE $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 
 SRCS := $(sort $(wildcard src/*.c))
 OBJS := $(SRCS:src/%.c=build/obj/%.o)
 SAN_OBJS := $(SRCS:src/%.c=build/san/%.o)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: FORCE all deps run check check-unit check-bats check-fuzz check-docs check-format check-vm fixtures \
+.PHONY: FORCE all deps run check check-unit check-bats check-fuzz check-docs check-format check-vm check-dracut fixtures \
 	golden install clean bench format deb check-deb
 
 all: vfioctl
@@ -99,6 +101,11 @@ check-format:
 format:
 	clang-format -i src/*.c include/*.h
 
+# The dracut module: build an initramfs with it (dracut unpacked, not installed), list it.
+check-dracut: vfioctl
+	scripts/install-deps.sh --dracut
+	tests/check-dracut.sh
+
 # Real kernel: boot each topology under QEMU and run tests/vm/*.bats inside.
 check-vm: vfioctl
 	scripts/install-deps.sh --vm
@@ -127,6 +134,9 @@ install: vfioctl
 	install -Dm644 build/69-vfioctl.rules $(DESTDIR)$(UDEVRULESDIR)/69-vfioctl.rules
 	sed 's|@BINDIR@|$(BINDIR)|g' contrib/systemd/vfioctl.service >build/vfioctl.service
 	install -Dm644 build/vfioctl.service $(DESTDIR)$(SYSTEMDUNITDIR)/vfioctl.service
+	@# the dracut module (contrib/dracut/90vfioctl)
+	install -Dm755 contrib/dracut/90vfioctl/module-setup.sh $(DESTDIR)$(DRACUTMODDIR)/90vfioctl/module-setup.sh
+	install -Dm755 contrib/dracut/90vfioctl/vfioctl-early.sh $(DESTDIR)$(DRACUTMODDIR)/90vfioctl/vfioctl-early.sh
 	@# the Ansible collection vfioctl.vfioctl (contrib/ansible/README.md)
 	cd contrib/ansible && find ansible_collections -type f ! -path '*/__pycache__/*' | sort | while read -r f; do \
 		install -Dm644 "$$f" "$(DESTDIR)$(DATADIR)/vfioctl/ansible/$$f" || exit 1; done

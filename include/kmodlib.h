@@ -25,7 +25,8 @@ int kmodlib_open(void);
 	X(kmod_module_get_options)         \
 	X(kmod_module_probe_insert_module) \
 	X(kmod_module_unref)               \
-	X(kmod_module_unref_list)
+	X(kmod_module_unref_list)          \
+	X(kmod_module_apply_filter)
 
 #define KMODLIB_DECLARE(name) extern typeof(name) *sym_##name;
 KMODLIB_SYMBOLS(KMODLIB_DECLARE)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install build/test dependencies of vfioctl on Debian 12 (bookworm).
 #
-# Usage: scripts/install-deps.sh [--deb] [--vm] [--bench] [--help]
+# Usage: scripts/install-deps.sh [--deb] [--vm] [--bench] [--dracut] [--help]
 #   (no option)  build + unit/bats test dependencies only
 #   --deb        additionally: what `make deb` / `make check-deb` need to
 #                build the Debian package and lint it (debhelper, dpkg-dev,
@@ -15,6 +15,9 @@
 #                ($VFIOCTL_VM_CACHE/backports).
 #   --bench      --vm plus the tools `make bench` compares against:
 #                driverctl and dpdk (dpdk-devbind.py); lspci is in pciutils.
+#   --dracut     for `make check-dracut`: bookworm's dracut-core downloaded and
+#                unpacked into $VFIOCTL_VM_CACHE/dracut, not installed (Debian's
+#                dracut conflicts with initramfs-tools, the host's generator)
 #
 # Environment:
 #   VFIOCTL_VM_CACHE  kernel cache dir (default /var/cache/vfioctl-vm)
@@ -23,9 +26,10 @@
 # only runs when something is missing. Must run as root.
 set -eu
 
-DEB=0 VM=0 BENCH=0
+DEB=0 VM=0 BENCH=0 DRACUT=0
 for a in "$@"; do
 	case "$a" in
+	--dracut) DRACUT=1 ;;
 	--deb) DEB=1 ;;
 	--vm) DEB=1 VM=1 ;;
 	--bench) DEB=1 VM=1 BENCH=1 ;;
@@ -55,7 +59,7 @@ command -v apt-get >/dev/null || die "apt-get not found (Debian 12 expected)"
 PKGS="build-essential git fish zsh bash-completion pkg-config libpci-dev libudev-dev libjansson-dev
 libkmod-dev libmnl-dev libinih-dev bats bats-assert bats-support bats-file
 scdoc jq pciutils hwdata busybox-static cpio kmod udev systemd iproute2
-clang-format valgrind xz-utils zstd"
+clang-format valgrind xz-utils zstd initramfs-tools-core"
 
 UPDATED=0
 apt_update() {
@@ -98,6 +102,30 @@ install_missing build/test $PKGS
 [ "$VM" = 0 ] || install_missing ansible ansible-core
 # only for `make bench`: the tools it measures vfioctl against
 [ "$BENCH" = 0 ] || install_missing bench driverctl dpdk
+
+# dracut-core, unpacked: the dracut script, its modules, dracut-install, lsinitrd
+if [ "$DRACUT" = 1 ]; then
+	DVER=$(apt-cache show dracut-core 2>/dev/null | sed -n 's/^Version: //p' | sort -V | grep -v bpo | tail -n1)
+	[ -n "$DVER" ] || { apt_update; DVER=$(apt-cache show dracut-core | sed -n 's/^Version: //p' | grep -v bpo | sort -V | tail -n1); }
+	[ -n "$DVER" ] || die "no dracut-core package"
+	DTREE="$CACHE/dracut-core_$DVER"
+	if [ -f "$DTREE/.unpacked" ]; then
+		log "dracut-core $DVER already unpacked in $DTREE"
+	else
+		log "downloading dracut-core $DVER into $CACHE"
+		rm -rf "$DTREE" "$CACHE/download-dracut"
+		mkdir -p "$CACHE/download-dracut"
+		chown _apt "$CACHE/download-dracut" 2>/dev/null || true
+		(cd "$CACHE/download-dracut" && apt-get download -qq "dracut-core=$DVER") || {
+			apt_update
+			(cd "$CACHE/download-dracut" && apt-get download -qq "dracut-core=$DVER")
+		}
+		dpkg-deb -x "$CACHE"/download-dracut/dracut-core_*.deb "$DTREE"
+		rm -rf "$CACHE/download-dracut"
+		touch "$DTREE/.unpacked"
+	fi
+	ln -sfn "$(basename "$DTREE")" "$CACHE/dracut"
+fi
 
 [ "$VM" = 1 ] || {
 	log "done (use --vm for qemu + guest kernel)"

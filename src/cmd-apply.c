@@ -31,6 +31,7 @@
 #include <libudev.h>
 
 #include "config.h"
+#include "early.h"
 #include "output.h"
 #include "kmodlib.h"
 #include "rebind.h"
@@ -797,5 +798,8 @@ int cmd_apply(int argc, char *argv[])
 			  "run 'vfioctl restore' and 'vfioctl status' once the cause is fixed");
 	else if (r < 0)
 		log_error("apply: failed; every change of this run was undone");
+	/* the initramfs binds from its own copy of the configuration */
+	if (r == 0 && !a.dry_run && !file)
+		early_regen_notice(false);
 	return r < 0 ? r : rp;
 }

@@ -13,6 +13,7 @@
 #include <getopt.h>
 
 #include "config.h"
+#include "early.h"
 #include "batch.h"
 #include "rebind.h"
 #include "topo.h"
@@ -127,5 +128,7 @@ int cmd_bind(int argc, char *argv[])
 			return r;
 	if (!opts.json)
 		printf("Persisted in %s.\n", CONFIG_PERSIST);
+	/* the initramfs binds from its own copy of the configuration */
+	early_regen_notice(true);
 	return 0;
 }

@@ -44,6 +44,7 @@
 #include <linux/vfio.h>
 
 #include "groups.h"
+#include "bootvga.h"
 #include "output.h"
 #include "sysfs.h"
 #include "topo.h"
@@ -58,7 +59,9 @@ static void check_help(FILE *f)
 	      "VM now: every endpoint bound to vfio-pci (or another VFIO driver, or pci-stub)\n"
 	      "or to no driver; bridges may keep pcieport. Prints each member as OK or\n"
 	      "BLOCKER with the command that fixes it, and warns about the boot VGA device,\n"
-	      "interfaces that are up and resets shared with devices outside the group.\n"
+	      "interfaces that are up and resets shared with devices outside the group; for\n"
+	      "the boot VGA device, what holds it (firmware framebuffers in its BARs from\n"
+	      "/proc/iomem, needing root; its fbN; bound vtconsoles) and the fixes.\n"
 	      "On a live host, also asks VFIO (/dev/vfio/N) whether the group is viable.\n"
 	      "Exit status: 0 viable, 1 not viable, 2 bad input.\n"
 	      "\n"
@@ -172,6 +175,13 @@ static json_t *check_group(struct topo *t, const struct group_set *s, const stru
 	json_object_set_new(o, "devices", devs);
 	json_object_set_new(o, "reasons", reasons);
 	json_object_set_new(o, "warnings", warnings);
+	json_object_set_new(o, "boot_vga", json_null());
+	for (size_t i = 0; i < v.n_members; i++) {
+		json_t *bv = v.members[i].dev ? bootvga_json(v.members[i].dev) : NULL;
+
+		if (bv)
+			json_object_set_new(o, "boot_vga", bv);
+	}
 	group_verdict_clear(&v);
 	return o;
 }
@@ -179,7 +189,7 @@ static json_t *check_group(struct topo *t, const struct group_set *s, const stru
 /* A device the kernel did not put in any group: nothing VFIO can use. */
 static json_t *ungrouped_json(struct topo *t, struct topo_dev *d, bool iommu)
 {
-	json_t *o = json_object(), *devs = json_array(), *m = json_object();
+	json_t *o = json_object(), *devs = json_array(), *m = json_object(), *bv;
 	const char *name = topo_device_name(t, d);
 	_cleanup_free_ char *why =
 		xasprintf("%s is in no IOMMU group: %s", d->addr,
@@ -201,7 +211,29 @@ static json_t *ungrouped_json(struct topo *t, struct topo_dev *d, bool iommu)
 	json_object_set_new(o, "devices", devs);
 	json_object_set_new(o, "reasons", json_pack("[s]", why));
 	json_object_set_new(o, "warnings", json_array());
+	bv = bootvga_json(d);
+	json_object_set_new(o, "boot_vga", bv ? bv : json_null());
 	return o;
+}
+
+/* What holds the boot VGA device, and the fixes (a secondary GPU has none). */
+static void print_boot_vga(json_t *bv)
+{
+	json_t *x;
+	size_t i;
+
+	if (!json_is_object(bv))
+		return;
+	if (!json_array_size(json_object_get(bv, "holders")))
+		printf("boot VGA: %s: nothing holds it now\n",
+		       json_string_value(json_object_get(bv, "address")));
+	json_array_foreach (json_object_get(bv, "holders"), i, x)
+		printf("boot VGA: %s: held by %s\n",
+		       json_string_value(json_object_get(bv, "address")), json_string_value(x));
+	json_array_foreach (json_object_get(bv, "fixes"), i, x)
+		printf("boot VGA fix: %s\n", json_string_value(x));
+	json_array_foreach (json_object_get(bv, "notes"), i, x)
+		printf("boot VGA note: %s\n", json_string_value(x));
 }
 
 static void print_text(json_t *root)
@@ -240,6 +272,7 @@ static void print_text(json_t *root)
 		if (!json_is_null(kv))
 			printf("kernel: VFIO says %s\n",
 			       json_is_true(kv) ? "viable" : "not viable");
+		print_boot_vga(json_object_get(g, "boot_vga"));
 	}
 }
 

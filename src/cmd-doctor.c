@@ -19,8 +19,11 @@
  */
 #include <getopt.h>
 
+#include "config.h"
 #include "doctor.h"
+#include "early.h"
 #include "iommu.h"
+#include "topo.h"
 #include "output.h"
 #include "util.h"
 #include "vfioctl.h"
@@ -32,9 +35,10 @@ static void doctor_help(FILE *f)
 	      "Check that this host (or the snapshot given with --sysroot) can do VFIO\n"
 	      "passthrough: CPU virtualization, the IOMMU's firmware table, the kernel command\n"
 	      "line, whether the IOMMU is enabled, interrupt remapping, the IOMMU mode, the VFIO\n"
-	      "modules and /dev/vfio/vfio, no-IOMMU mode, the ACS override and IOMMU faults in\n"
-	      "the kernel log. Prints one line per check (PASS, WARN, FAIL or SKIP) with what\n"
-	      "was found, and a hint for what to do. Run as root to read the kernel log.\n"
+	      "modules and /dev/vfio/vfio, no-IOMMU mode, the ACS override, IOMMU faults in\n"
+	      "the kernel log and early binding (see vfioctl status). Prints one line per\n"
+	      "check (PASS, WARN, FAIL or SKIP) with what was found, and a hint for what to\n"
+	      "do. Run as root to read the kernel log.\n"
 	      "Exit status: 0 no check failed, 1 a check failed.\n"
 	      "\n"
 	      "  -j, --json  print JSON\n"
@@ -57,6 +61,84 @@ static json_t *report_json(const struct doctor_report *rep)
 	json_object_set_new(root, "ok", json_boolean(doctor_ok(rep)));
 	json_object_set_new(root, "checks", checks);
 	return root;
+}
+
+/*
+ * early-binding: the configured devices whose host driver gets them before
+ * vfioctl at boot (status says the same). WARN, not FAIL: `apply` still
+ * moves them after boot, so passthrough works; what is lost is that the
+ * host driver never touches them.
+ */
+static void early_check(struct doctor_report *rep)
+{
+	_cleanup_config_ struct config *c = NULL;
+	_cleanup_topo_ struct topo *t = NULL;
+	struct doctor_check *k;
+	struct early_report e;
+	size_t n, nd;
+	char *detail = NULL, *hint = NULL;
+
+	if (rep->n == DOCTOR_MAX_CHECKS)
+		return;
+	k = &rep->checks[rep->n];
+	*k = (struct doctor_check){ .id = "early-binding", .status = CHECK_SKIP };
+	if (config_load(NULL, 0, &c) < 0) {
+		k->detail = xstrdup("the configuration is not valid (see vfioctl status)");
+		rep->n++;
+		return;
+	}
+	if (!c->n_devices || topo_scan(&t, 0) < 0) {
+		k->detail = xstrdup("no [device] in the configuration: nothing to bind early");
+		rep->n++;
+		return;
+	}
+	early_report_read(c, t, &e);
+	n = early_problems(&e);
+	nd = strv_length(e.drift);
+	if (!n) {
+		size_t unknown = 0;
+
+		for (size_t i = 0; i < e.n_devs; i++)
+			unknown += e.devs[i].loses < 0;
+		k->status = unknown ? CHECK_SKIP : CHECK_PASS;
+		k->detail = unknown ? xasprintf("%zu configured device%s: not known whether the "
+						"host driver gets there first (%s)",
+						unknown, unknown == 1 ? "" : "s",
+						e.notes ? e.notes[0] : "no module index")
+				    : xasprintf("every configured device is bound before its host "
+						"driver can probe it (%zu checked)",
+						e.n_devs);
+	} else {
+		k->status = CHECK_WARN;
+		for (size_t i = 0; i < e.n_devs; i++) {
+			const struct early_dev *d = &e.devs[i];
+			char *x;
+
+			if (d->loses != 1)
+				continue;
+			x = xasprintf("%s%s%s: %s", detail ? detail : "", detail ? "; " : "",
+				      d->addr, d->why);
+			free(detail);
+			detail = x;
+			x = xasprintf("%s%s%s: %s", hint ? hint : "", hint ? "; " : "", d->addr,
+				      d->fix);
+			free(hint);
+			hint = x;
+		}
+		for (size_t i = 0; i < nd; i++) {
+			char *x = xasprintf("%s%sinitramfs: %s", detail ? detail : "",
+					    detail ? "; " : "", e.drift[i]);
+
+			free(detail);
+			detail = x;
+		}
+		if (!hint && e.regenerate)
+			hint = xasprintf("regenerate the initramfs: %s", e.regenerate);
+		k->detail = detail;
+		k->hint = hint;
+	}
+	rep->n++;
+	early_report_clear(&e);
 }
 
 static bool use_color(void)
@@ -124,6 +206,7 @@ int cmd_doctor(int argc, char *argv[])
 	}
 	iommu_doctor_eval(&facts, &rep);
 	iommu_facts_clear(&facts);
+	early_check(&rep);
 	ok = doctor_ok(&rep);
 	if (opts.json)
 		r = output_json(report_json(&rep));

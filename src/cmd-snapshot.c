@@ -67,6 +67,9 @@ static const char *const net_attrs[] = {
 	"type",	   "addr_assign_type", "phys_port_name", "phys_switch_id"
 };
 static const char *const block_attrs[] = { "dev", "size", "ro", "removable", "partition" };
+/* framebuffers and the consoles drawing on them (check, boot VGA) */
+static const char *const fb_attrs[] = { "name" };
+static const char *const vtcon_attrs[] = { "name", "bind" };
 static const char *const iommu_group_attrs[] = { "type", "reserved_regions", "name" };
 /* IOMMU units: VT-d capability registers (ecap bit 3: interrupt remapping), AMD-Vi's. */
 static const char *const iommu_attrs[] = { "intel-iommu/cap", "intel-iommu/ecap",
@@ -81,6 +84,8 @@ static const char *const host_files[] = {
 	"/proc/mounts",
 	"/proc/swaps",
 	"/proc/interrupts",
+	/* what holds the boot VGA device (check): firmware framebuffers in its BARs */
+	"/proc/iomem",
 	"/proc/sys/kernel/osrelease",
 	"/proc/sys/kernel/dmesg_restrict",
 	"/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts",
@@ -593,6 +598,8 @@ int cmd_snapshot(int argc, char *argv[])
 	copy_class(&s, "/sys/class/net", net_attrs, ARRAY_SIZE(net_attrs), false);
 	copy_class(&s, "/sys/class/block", block_attrs, ARRAY_SIZE(block_attrs), true);
 	copy_class(&s, "/sys/class/iommu", iommu_attrs, ARRAY_SIZE(iommu_attrs), false);
+	copy_class(&s, "/sys/class/graphics", fb_attrs, ARRAY_SIZE(fb_attrs), false);
+	copy_class(&s, "/sys/class/vtconsole", vtcon_attrs, ARRAY_SIZE(vtcon_attrs), false);
 	copy_modules(&s);
 	for (size_t i = 0; i < ARRAY_SIZE(host_files); i++)
 		copy_file(&s, host_files[i], false);

@@ -21,6 +21,7 @@
 #include <getopt.h>
 
 #include "config.h"
+#include "early.h"
 #include "output.h"
 #include "sriov.h"
 #include "sysfs.h"
@@ -35,7 +36,10 @@ static void status_help(FILE *f)
 	      "Compare the configuration (/etc/vfioctl.conf and /etc/vfioctl.d/*.conf, see\n"
 	      "vfioctl(8), CONFIGURATION) with the host: the driver of every configured device\n"
 	      "and of the other endpoints of its IOMMU group, each PF's VF count, VF driver and\n"
-	      "VF attributes. Prints a line per difference.\n"
+	      "VF attributes; and early binding: whether the initramfs's copy of the\n"
+	      "configuration matches, and each configured device whose host driver would probe\n"
+	      "it first at boot (built in, or in the initramfs without vfioctl's hook), with\n"
+	      "the fix. Prints a line per difference.\n"
 	      "Exit status: 0 in sync, 1 a difference, 2 an invalid configuration.\n"
 	      "\n"
 	      "  -c, --config FILE  read FILE instead of the default files\n"
@@ -209,6 +213,54 @@ static void check_pf(struct status *s, struct topo *t, const struct cfg_pf *pf)
 	}
 }
 
+/* Early binding (issue 17): drift against the initramfs, devices that lose the race. */
+static void add_early(struct status *s, const struct early_report *rep)
+{
+	for (char **d = rep->drift; d && *d; d++)
+		json_array_append_new(s->differences, json_sprintf("initramfs: %s", *d));
+	for (size_t i = 0; i < rep->n_devs; i++) {
+		const struct early_dev *e = &rep->devs[i];
+
+		if (e->loses == 1)
+			json_array_append_new(
+				s->differences,
+				json_sprintf("%s loses the race at boot: %s (%s); fix: %s", e->addr,
+					     e->why, e->source, e->fix ? e->fix : "none known"));
+	}
+	for (char **n = rep->notes; n && *n; n++)
+		json_array_append_new(s->notes, json_sprintf("early binding: %s", *n));
+}
+
+static void print_early(json_t *e)
+{
+	json_t *devs = json_object_get(e, "devices"), *d;
+	const char *tool = json_string_value(json_object_get(e, "tool"));
+	const char *hook = json_string_value(json_object_get(e, "hook"));
+	json_t *boot = json_object_get(e, "boot");
+	size_t i;
+
+	if (!json_array_size(devs) && !hook && json_is_null(boot))
+		return;
+	printf("early binding: %s%s%s%s, vfioctl's hook %s%s\n",
+	       tool ? tool : "no initramfs tool found", tool ? " (" : "",
+	       tool ? json_string_value(json_object_get(e, "regenerate")) : "", tool ? ")" : "",
+	       hook ? "installed: " : "not installed", hook ? hook : "");
+	if (json_is_object(boot))
+		printf("this boot's initramfs: %s\n",
+		       json_is_string(json_object_get(boot, "error"))
+			       ? json_string_value(json_object_get(boot, "error"))
+			       : "vfioctl ran in it");
+	json_array_foreach (devs, i, d) {
+		json_t *l = json_object_get(d, "loses");
+
+		printf("  %s: %s: %s\n", json_string_value(json_object_get(d, "address")),
+		       json_is_true(l)	  ? "LOSES"
+		       : json_is_false(l) ? "ok"
+					  : "unknown",
+		       json_string_value(json_object_get(d, "why")));
+	}
+}
+
 static void print_text(json_t *root)
 {
 	static const char *const headers[] = { "ADDRESS", "VF", "KEY", "WANT", "HAVE", "STATUS" };
@@ -234,6 +286,7 @@ static void print_text(json_t *root)
 	}
 	if (json_array_size(checks))
 		table_print(tab, stdout);
+	print_early(json_object_get(root, "early"));
 	json_array_foreach (json_object_get(root, "notes"), i, x)
 		printf("note: %s\n", json_string_value(x));
 	if (!json_array_size(json_object_get(root, "files")))
@@ -260,6 +313,7 @@ int cmd_status(int argc, char *argv[])
 {
 	_cleanup_config_ struct config *cfg = NULL;
 	_cleanup_topo_ struct topo *t = NULL;
+	struct early_report early;
 	struct status s;
 	const char *file = NULL;
 	json_t *root;
@@ -293,11 +347,14 @@ int cmd_status(int argc, char *argv[])
 		check_pf(&s, t, &cfg->pfs[i]);
 	for (size_t i = 0; i < cfg->n_devices; i++)
 		check_device(&s, t, &cfg->devices[i]);
+	early_report_read(cfg, t, &early);
+	add_early(&s, &early);
 	in_sync = json_array_size(s.differences) == 0;
 
-	root = json_pack("{s:o, s:b, s:o, s:o, s:o}", "files", json_strv(cfg->files), "in_sync",
-			 in_sync, "checks", s.checks, "differences", s.differences, "notes",
-			 s.notes);
+	root = json_pack("{s:o, s:b, s:o, s:o, s:o, s:o}", "files", json_strv(cfg->files),
+			 "in_sync", in_sync, "checks", s.checks, "differences", s.differences,
+			 "notes", s.notes, "early", early_report_json(&early));
+	early_report_clear(&early);
 	if (opts.json) {
 		r = output_json(root);
 	} else {

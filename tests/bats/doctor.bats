@@ -23,15 +23,15 @@ assert_doctor() { # fixture exit-status verdicts
 }
 
 @test "doctor bridge (IOMMU on): every check passes" {
-	assert_doctor bridge 0 "cpu-virt=pass firmware-table=pass kernel-cmdline=pass iommu-enabled=pass interrupt-remapping=pass iommu-mode=pass vfio-modules=pass vfio-device=pass iommufd=pass vfio-cdev=pass noiommu-mode=pass acs-override=pass iommu-faults=pass"
+	assert_doctor bridge 0 "cpu-virt=pass firmware-table=pass kernel-cmdline=pass iommu-enabled=pass interrupt-remapping=pass iommu-mode=pass vfio-modules=pass vfio-device=pass iommufd=pass vfio-cdev=pass noiommu-mode=pass acs-override=pass iommu-faults=pass early-binding=skip"
 }
 
 @test "doctor bridge-noiommu (no IOMMU device): no firmware table, IOMMU not enabled" {
-	assert_doctor bridge-noiommu 1 "cpu-virt=pass firmware-table=fail kernel-cmdline=skip iommu-enabled=fail interrupt-remapping=skip iommu-mode=skip vfio-modules=pass vfio-device=pass iommufd=pass vfio-cdev=pass noiommu-mode=pass acs-override=pass iommu-faults=pass"
+	assert_doctor bridge-noiommu 1 "cpu-virt=pass firmware-table=fail kernel-cmdline=skip iommu-enabled=fail interrupt-remapping=skip iommu-mode=skip vfio-modules=pass vfio-device=pass iommufd=pass vfio-cdev=pass noiommu-mode=pass acs-override=pass iommu-faults=pass early-binding=skip"
 }
 
 @test "doctor bridge-iommu-off (intel_iommu=off): the command line is the cause" {
-	assert_doctor bridge-iommu-off 1 "cpu-virt=pass firmware-table=pass kernel-cmdline=fail iommu-enabled=fail interrupt-remapping=pass iommu-mode=skip vfio-modules=pass vfio-device=pass iommufd=pass vfio-cdev=pass noiommu-mode=pass acs-override=pass iommu-faults=pass"
+	assert_doctor bridge-iommu-off 1 "cpu-virt=pass firmware-table=pass kernel-cmdline=fail iommu-enabled=fail interrupt-remapping=pass iommu-mode=skip vfio-modules=pass vfio-device=pass iommufd=pass vfio-cdev=pass noiommu-mode=pass acs-override=pass iommu-faults=pass early-binding=skip"
 	# "DMAR: IOMMU enabled" is in the log, and is not taken as evidence
 	grep -q 'DMAR: IOMMU enabled' "$SYSROOT/dev/kmsg"
 	run vf --json doctor
@@ -42,11 +42,11 @@ assert_doctor() { # fixture exit-status verdicts
 }
 
 @test "doctor bridge-nointremap (intremap=off): interrupt remapping fails, the rest passes" {
-	assert_doctor bridge-nointremap 1 "cpu-virt=pass firmware-table=pass kernel-cmdline=pass iommu-enabled=pass interrupt-remapping=fail iommu-mode=pass vfio-modules=pass vfio-device=pass iommufd=pass vfio-cdev=pass noiommu-mode=pass acs-override=pass iommu-faults=pass"
+	assert_doctor bridge-nointremap 1 "cpu-virt=pass firmware-table=pass kernel-cmdline=pass iommu-enabled=pass interrupt-remapping=fail iommu-mode=pass vfio-modules=pass vfio-device=pass iommufd=pass vfio-cdev=pass noiommu-mode=pass acs-override=pass iommu-faults=pass early-binding=skip"
 }
 
 @test "doctor bridge-user (non-root snapshot): no kernel log, interrupt remapping from /proc/interrupts" {
-	assert_doctor bridge-user 0 "cpu-virt=pass firmware-table=pass kernel-cmdline=pass iommu-enabled=pass interrupt-remapping=pass iommu-mode=pass vfio-modules=pass vfio-device=pass iommufd=pass vfio-cdev=pass noiommu-mode=pass acs-override=pass iommu-faults=skip"
+	assert_doctor bridge-user 0 "cpu-virt=pass firmware-table=pass kernel-cmdline=pass iommu-enabled=pass interrupt-remapping=pass iommu-mode=pass vfio-modules=pass vfio-device=pass iommufd=pass vfio-cdev=pass noiommu-mode=pass acs-override=pass iommu-faults=skip early-binding=skip"
 	# the ACPI tables are root-only: the snapshot records them as empty files
 	[ -f "$SYSROOT/sys/firmware/acpi/tables/DMAR" ] && [ ! -s "$SYSROOT/sys/firmware/acpi/tables/DMAR" ]
 }
@@ -64,7 +64,7 @@ assert_doctor() { # fixture exit-status verdicts
 	use_fixture bridge-nointremap
 	run vf doctor
 	refute_output --partial $'\033['
-	assert_equal "$(grep -cE '^(PASS|WARN|FAIL|SKIP)  ' <<<"$output")" 13
+	assert_equal "$(grep -cE '^(PASS|WARN|FAIL|SKIP)  ' <<<"$output")" 14
 	assert_line --regexp '^FAIL  interrupt-remapping  disabled: '
 	assert_line --partial '1 check failed'
 }
@@ -75,7 +75,7 @@ assert_doctor() { # fixture exit-status verdicts
 		use_fixture "$name"
 		run vf --json doctor
 		[ "$status" = 0 ] || [ "$status" = 1 ] || fail "$name: exit $status: $output"
-		assert_equal "$(jq '.checks | length' <<<"$output")" 13
+		assert_equal "$(jq '.checks | length' <<<"$output")" 14
 	done
 }
 
@@ -93,5 +93,5 @@ assert_doctor() { # fixture exit-status verdicts
 @test "doctor on the live host: read-only, exit 0 or 1, valid JSON" {
 	run vfioctl --json doctor
 	[ "$status" = 0 ] || [ "$status" = 1 ] || fail "exit $status: $output"
-	assert_equal "$(jq '.checks | length' <<<"$output")" 13
+	assert_equal "$(jq '.checks | length' <<<"$output")" 14
 }

@@ -18,7 +18,8 @@ BOOTS=(
 	"bridge|--topology bridge||list groups doctor hotplug"
 	"switch|--topology switch||list groups doctor bind"
 	"sriov|--topology sriov||list groups doctor sriov"
-	"legacy|--topology legacy"
+	# legacy with a boot VGA and a secondary VGA device (topologies/legacy-vga.sh)
+	"legacy|--topology legacy-vga"
 	"bridge-noiommu|--topology bridge --no-iommu"
 	"switch-noiommu|--topology switch --no-iommu"
 	"sriov-noiommu|--topology sriov --no-iommu"

@@ -19,6 +19,8 @@ FIXTURES=(
 	"switch-noiommu|--topology switch --no-iommu|"
 	"sriov|--topology sriov|"
 	"legacy|--topology legacy|"
+	# the boot VGA device held by vesafb (bzImage boot, vga= mode, no bochs-drm)
+	"legacy-vesafb|--topology legacy-vga --no-pvh --append vga=0x317 --append modprobe.blacklist=bochs|"
 	"sriov-vfs|--topology sriov|for d in /sys/bus/pci/devices/*; do [ \$(cat \$d/device) = 0x10c9 ] && echo 3 > \$d/sriov_numvfs; done; udevadm settle"
 )
 

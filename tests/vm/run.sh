@@ -27,6 +27,8 @@
 #   --kernel NAME     guest kernel: "current" (bookworm's 6.1, default) or
 #                     "backports" (bookworm-backports' 6.12), as unpacked by
 #                     scripts/install-deps.sh --vm ($VFIOCTL_VM_KERNEL)
+#   --no-pvh          boot the bzImage (real-mode setup: vga= works), not the
+#                     extracted vmlinux (same as VFIOCTL_VM_PVH=0)
 #   -v, --verbose     kernel loglevel 7, timing summary, show QEMU command
 # Environment: VFIOCTL_VM_CACHE (default /var/cache/vfioctl-vm),
 #   VFIOCTL_VM_TIMEOUT, VFIOCTL_VM_BOOT_TIMEOUT (default 300: seconds the guest
@@ -79,6 +81,7 @@ while [ $# -gt 0 ]; do
 	--qemu-arg) QARGS+=("$2"); shift 2 ;;
 	--kernel) KNAME=$2; shift 2 ;;
 	--kernel=*) KNAME=${1#*=}; shift ;;
+	--no-pvh) VFIOCTL_VM_PVH=0; shift ;;
 	-v | --verbose) VERBOSE=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	--) shift; break ;;

@@ -14,7 +14,7 @@ DOCTOR_BOOTS=" bridge bridge-noiommu bridge-iommu-off bridge-nointremap "
 # Verdicts ("id=status ...") expected as root before anything is loaded.
 expected() {
 	local pre="cpu-virt=pass firmware-table=pass"
-	local tail="vfio-modules=pass vfio-device=pass iommufd=pass vfio-cdev=pass noiommu-mode=pass acs-override=pass iommu-faults=pass"
+	local tail="vfio-modules=pass vfio-device=pass iommufd=pass vfio-cdev=pass noiommu-mode=pass acs-override=pass iommu-faults=pass early-binding=skip"
 	case $BOOT in
 	bridge) echo "$pre kernel-cmdline=pass iommu-enabled=pass interrupt-remapping=pass iommu-mode=pass $tail" ;;
 	bridge-noiommu) echo "cpu-virt=pass firmware-table=fail kernel-cmdline=skip iommu-enabled=fail interrupt-remapping=skip iommu-mode=skip $tail" ;;
@@ -172,4 +172,103 @@ set_iommu() {
 	assert_equal "$(check_field "$output" vfio-device status)" pass
 	assert_equal "$(check_field "$output" firmware-table status)" fail
 	assert_equal "$(check_field "$output" iommu-enabled status)" fail
+}
+
+# ---------------------------------------------------------------- boot VGA (issue 17)
+# The legacy boot (topologies/legacy-vga.sh) has a VGA device with SeaBIOS' VGA ROM at 00:01.0 (the
+# boot VGA device, boot_vga 1, bochs-drm with fb0 and the framebuffer console)
+# and one without a ROM at 00:02.0 (boot_vga 0). The kernel's view is read here
+# from sysfs; check must name the same holders, and nothing for the second.
+boot_vga_dev() {
+	local d b
+	for d in /sys/bus/pci/devices/*; do
+		[ -r "$d/boot_vga" ] && read -r b <"$d/boot_vga" && [ "$b" = 1 ] && echo "${d##*/}" && return 0
+	done
+	return 1
+}
+
+@test "live check: the boot VGA device is held by its framebuffer and the bound vtconsole, with the fixes; a secondary GPU gets nothing" {
+	vga=$(boot_vga_dev) || skip "no boot VGA device on this boot (the legacy topology has one)"
+	udevadm settle
+	run vfioctl check "$vga"
+	# the kernel's own view: fbN on the device, bound vtconsoles drawing on framebuffers
+	for fb in /sys/class/graphics/fb*; do
+		[ "$(link_name "$fb/device")" = "$vga" ] || continue
+		assert_line --partial "boot VGA: $vga: held by ${fb##*/} ($(cat "$fb/name")): the framebuffer of its driver $(link_name "/sys/bus/pci/devices/$vga/driver")"
+		nfb=1
+	done
+	[ "${nfb:-0}" = 1 ]
+	for vt in /sys/class/vtconsole/vtcon*; do
+		if [ "$(cat "$vt/bind")" = 1 ] && grep -q "frame buffer" "$vt/name"; then
+			assert_line "boot VGA: $vga: held by ${vt##*/} ($(cat "$vt/name")), which draws the console on it"
+			assert_line --partial "boot VGA fix: echo 0 > /sys/class/vtconsole/${vt##*/}/bind"
+		fi
+	done
+	run vfioctl --json check "$vga"
+	assert_equal "$(jq -r '.groups[0].boot_vga.iomem_readable' <<<"$output")" true
+	assert_equal "$(jq -r '.groups[0].boot_vga.vtconsoles | length' <<<"$output")" "$(ls -d /sys/class/vtconsole/vtcon* | wc -l)"
+	# as non-root /proc/iomem has no addresses: said, the rest the same
+	run su nobody -s /bin/sh -c "'$VFIOCTL' --json check $vga"
+	assert_equal "$(jq -r '.groups[0].boot_vga.iomem_readable' <<<"$output")" false
+	assert_equal "$(jq -r '.groups[0].boot_vga.notes[0]' <<<"$output")" \
+		"/proc/iomem shows no addresses without root: run as root to match firmware framebuffers to the BARs"
+	# the other VGA device: class 0x0300, boot_vga 0, no boot VGA lines or warnings
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/class")" = 0x030000 ] && [ "$(cat "$d/boot_vga" 2>/dev/null)" = 0 ] || continue
+		run vfioctl check "${d##*/}"
+		refute_output --partial "boot VGA"
+		run vfioctl --json check "${d##*/}"
+		assert_equal "$(jq -c '[.groups[0].boot_vga, .groups[0].warnings]' <<<"$output")" "[null,[]]"
+		second=1
+	done
+	[ "${second:-0}" = 1 ]
+}
+
+@test "live check on the boot VGA device: a snapshot of this guest gives the same answer" {
+	vga=$(boot_vga_dev) || skip "no boot VGA device on this boot"
+	vfioctl snapshot -o "$BATS_TEST_TMPDIR/s.tar.gz" >/dev/null
+	mkdir "$BATS_TEST_TMPDIR/root"
+	tar -C "$BATS_TEST_TMPDIR/root" -xzf "$BATS_TEST_TMPDIR/s.tar.gz"
+	live=$(vfioctl --json check "$vga" | jq -c '.groups[0].boot_vga')
+	snap=$(vfioctl --sysroot "$BATS_TEST_TMPDIR/root" --json check "$vga" | jq -c '.groups[0].boot_vga')
+	[ "$live" != null ]
+	assert_equal "$snap" "$live"
+}
+
+# ---------------------------------------------------------------- early binding (issue 17)
+@test "live status: a device on a built-in host driver loses the race; the fix is vfio-pci.ids= with the other devices of its ID" {
+	[ "$BOOT" = legacy ] || skip "legacy boot only"
+	# the ioh3420 root port's pcieport is built into Debian's kernel; the two
+	# e1000 (8086:100e) are modules: as the configuration they are not built in
+	rp=$(pci_by_id 8086 3420)
+	e1=$(pci_by_id 8086 100e)
+	printf '[device %s]\ndriver = vfio-pci\n[device %s]\ndriver = vfio-pci\n' "$rp" "$e1" >"$BATS_TEST_TMPDIR/c.conf"
+	run --separate-stderr vfioctl --json status --config "$BATS_TEST_TMPDIR/c.conf"
+	assert_equal "$status" 1
+	# the built-in module's name: pcieport on 6.1, pcieportdrv on 6.12 (drivers/pcieport/module)
+	mod=$(link_name /sys/bus/pci/drivers/pcieport/module 2>/dev/null) || mod=pcieport
+	assert_equal "$(jq -c --arg a "$rp" '.early.devices[] | select(.address == $a) | [.host_driver, .builtin, .loses]' <<<"$output")" "[\"$mod\",true,true]"
+	assert_equal "$(jq -r --arg a "$rp" '.early.devices[] | select(.address == $a) | .fix' <<<"$output")" \
+		"bind by ID instead: vfio-pci.ids=8086:3420 on the kernel command line, which also takes no other device here (this beats a built-in driver only if the driver is built in too, which it is not here; else \`vfioctl apply\` moves the device after boot)"
+	assert_equal "$(jq -c --arg a "$e1" '.early.devices[] | select(.address == $a) | [.host_driver, .builtin]' <<<"$output")" '["e1000",false]'
+	run --separate-stderr vfioctl status --config "$BATS_TEST_TMPDIR/c.conf"
+	assert_line --partial "drift: $rp loses the race at boot: its host driver $mod is built into the kernel"
+}
+
+@test "live bind --persist: with vfioctl's hook installed, says the initramfs must be regenerated, with the command" {
+	[ "$BOOT" = legacy ] || skip "legacy boot only"
+	e1=$(pci_by_id 8086 10d3)
+	# the guest's root is a tmpfs overlay: nothing reaches the host's /etc or /usr
+	mkdir -p /etc/initramfs-tools/hooks
+	: >/etc/initramfs-tools/hooks/vfioctl
+	run --separate-stderr vfioctl bind --persist "$e1"
+	hook_status=$status
+	vfioctl restore >/dev/null 2>&1 || true
+	rm -f /etc/initramfs-tools/hooks/vfioctl /etc/vfioctl.d/vfioctl-persist.conf
+	assert_equal "$hook_status" 0
+	if command -v update-initramfs >/dev/null; then
+		[[ "$stderr" == *"vfioctl: warning: the initramfs must be regenerated for the configuration to bind devices early: run 'update-initramfs -u'"* ]]
+	else
+		[[ "$stderr" == *"the initramfs must be regenerated"* ]]
+	fi
 }
