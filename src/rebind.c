@@ -549,6 +549,18 @@ int rebind_claim(const struct topo_dev *d, const char *want, const char *origin)
 		log_error("%s: %s", d->addr, why);
 		return r;
 	}
+	/* verified like a batch's device: the probe ran inside the write */
+	_cleanup_free_ char *drv = NULL, *ovr = NULL;
+	r = read_state(d->addr, &drv, &ovr);
+	if (r < 0) {
+		log_error("%s: %s", d->addr, GONE_MESSAGE);
+		return r;
+	}
+	if (!streq_null(drv, want)) {
+		log_error("%s: %s did not bind (driver is %s; see dmesg)", d->addr, want,
+			  drv ? drv : "none");
+		return -EIO;
+	}
 	log_debug("%s: claimed for %s", d->addr, want);
 	return 0;
 }
