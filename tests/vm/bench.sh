@@ -620,7 +620,8 @@ if [ -n "$ONLY" ] && [ -s bench/latest.json ]; then
 		. as $new | $old[0] + {
 			results: (($old[0].results | map(select(.key | mine | not))) + $new.results),
 			machine: ($old[0].machine + $new.machine),
-			partial: (($old[0].partial // {}) + {($only): {date: $new.date, vfioctl: $new.vfioctl}})}' \
+			partial: (($old[0].partial // {}) +
+				{($only): {date: $new.date, vfioctl: $new.vfioctl, runs: $new.runs}})}' \
 		"$OUT/latest.json" >"$OUT/latest.json.tmp" && mv "$OUT/latest.json.tmp" "$OUT/latest.json"
 fi
 
