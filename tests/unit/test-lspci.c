@@ -532,6 +532,13 @@ static void test_bad(void)
 	s = xasprintf("%s\tCapabilities: [40] Express (v2) Root Prt (Slot+), MSI 00\n", hdr);
 	expect_bad("express", s, 2, "port type");
 	free(s);
+	/* pciutils 3.13 prints the interrupt message number in decimal, 0 to 31 */
+	s = xasprintf("%s\tCapabilities: [40] Express (v2) Root Port (Slot+), IntMsgNum 0x\n", hdr);
+	expect_bad("intmsgnum", s, 2, "capability line");
+	free(s);
+	s = xasprintf("%s\tCapabilities: [40] Express (v2) Root Port (Slot+), IntMsgNum 32\n", hdr);
+	expect_bad("intmsgnum range", s, 2, "capability line");
+	free(s);
 	s = xasprintf("%s\tCapabilities: [220 v1] Access Control Services\n\n%s", hdr, hdr);
 	expect_bad("acs lines missing", s, 2, "ACSCap");
 	free(s);
@@ -599,6 +606,28 @@ static void test_stderr(void)
 	EXPECT(lspci_parse(text, strlen(text) - 62, &t, &info) == 0, "stderr:%u: %s", info.line,
 	       info.why);
 	EXPECT(t && t->n == 1 && t->devs[0].iommu_group == 4, "stderr: the device");
+	if (t)
+		topo_free(t);
+}
+
+/* The PCI Express line of pciutils 3.13 ("IntMsgNum N") reads like the older "MSI NN". */
+static void test_intmsgnum(void)
+{
+	static const char text[] =
+		"00:1c.0 PCI bridge [0604]: Intel Corporation Device [8086:a110] (rev f1)\n"
+		"\tBus: primary=00, secondary=01, subordinate=01, sec-latency=0\n"
+		"\tCapabilities: [40] Express (v2) Root Port (Slot+), IntMsgNum 12\n"
+		"\n"
+		"01:00.0 Ethernet controller [0200]: Intel Corporation I210 [8086:1533] (rev 03)\n"
+		"\tCapabilities: [a0] Express (v2) Endpoint, IntMsgNum 0\n"
+		"\n";
+	struct topo *t = NULL;
+	struct lspci_info info;
+
+	EXPECT(parse(text, &t, &info) == 0, "intmsgnum:%u: %s", info.line, info.why);
+	EXPECT(t && t->n == 2 && t->devs[0].pcie_type == PCIE_ROOT_PORT &&
+		       t->devs[0].pcie_cap == 0x40 && t->devs[1].pcie_type == PCIE_ENDPOINT,
+	       "intmsgnum: the port types");
 	if (t)
 		topo_free(t);
 }
@@ -890,6 +919,7 @@ int main(int argc, char *argv[])
 	verbose = argc > 1 && streq(argv[1], "-v");
 	test_good();
 	test_bad();
+	test_intmsgnum();
 	test_stderr();
 	test_unknown_acs();
 	test_vfs();
