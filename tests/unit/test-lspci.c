@@ -50,10 +50,6 @@ static int verbose;
 static const struct {
 	const char *probe, *why;
 } known_misses[] = {
-	{ "C4EC3DBC2B",
-	  "VMD: pci_for_each_dma_alias() starts at pci_real_dma_dev(), so the devices of the VMD "
-	  "domain 10000 join the group of the VMD endpoint 00:0e.0; the model has no VMD rule "
-	  "(and the text links domain 10000 to 00:0e.0 only by vmd's domain numbering)" },
 	{ NULL, NULL },
 };
 
@@ -632,6 +628,59 @@ static void test_intmsgnum(void)
 		topo_free(t);
 }
 
+/*
+ * VMD: the devices of domain 10000 join the VMD endpoint's group (pci_real_dma_dev());
+ * with two VMD endpoints, which domain is whose is a guess: uncertain.
+ */
+static void test_vmd(void)
+{
+	static const char one[] =
+		"0000:00:0e.0 RAID bus controller [0104]: Intel Corporation Volume Management "
+		"Device NVMe RAID Controller [8086:467f]\n"
+		"\tCapabilities: [90] Express (v2) Root Complex Integrated Endpoint, MSI 00\n"
+		"\n"
+		"10000:e0:06.0 PCI bridge [0604]: Intel Corporation Device [8086:464d] (rev 02)\n"
+		"\tBus: primary=00, secondary=e1, subordinate=e1, sec-latency=0\n"
+		"\tCapabilities: [40] Express (v2) Root Port (Slot+), MSI 00\n"
+		"\tCapabilities: [220 v1] Access Control Services\n"
+		"\t\tACSCap:\tSrcValid+ TransBlk+ ReqRedir+ CmpltRedir+ UpstreamFwd+ EgressCtrl- "
+		"DirectTrans-\n"
+		"\t\tACSCtl:\tSrcValid+ TransBlk- ReqRedir+ CmpltRedir+ UpstreamFwd+ EgressCtrl- "
+		"DirectTrans-\n"
+		"\n"
+		"10000:e1:00.0 Non-Volatile memory controller [0108]: Samsung Device [144d:a80a]\n"
+		"\tCapabilities: [70] Express (v2) Endpoint, MSI 00\n"
+		"\n";
+	_cleanup_free_ char *two =
+		xasprintf("%s0000:00:0f.0 RAID bus controller [0104]: Intel Corporation Device "
+			  "[8086:467f]\n\n",
+			  one);
+	const char *texts[] = { one, two };
+
+	for (size_t k = 0; k < ARRAY_SIZE(texts); k++) {
+		struct topo *t = NULL;
+		struct group_set *s = NULL;
+		struct lspci_info info;
+		_cleanup_free_ char *p = NULL;
+
+		EXPECT(parse(texts[k], &t, &info) == 0, "vmd %zu:%u: %s", k, info.line, info.why);
+		if (!t)
+			continue;
+		EXPECT(groups_predict(t, 0, &s) == 0, "vmd %zu: predict", k);
+		if (s) {
+			p = partition(s);
+			EXPECT(strstr(p, "0000:00:0e.0 10000:e0:06.0 10000:e1:00.0") != NULL,
+			       "vmd %zu: the VMD domain joins 00:0e.0: %s", k, p);
+			for (size_t i = 0; i < s->n_groups; i++)
+				if (s->groups[i].n_devs == 3)
+					EXPECT(s->groups[i].uncertain == (k == 1),
+					       "vmd %zu: uncertain only with two VMD endpoints", k);
+		}
+		group_set_free(s);
+		topo_free(t);
+	}
+}
+
 /* lspci without root, and a dump without extended capabilities: uncertain, and why. */
 static void test_unknown_acs(void)
 {
@@ -920,6 +969,7 @@ int main(int argc, char *argv[])
 	test_good();
 	test_bad();
 	test_intmsgnum();
+	test_vmd();
 	test_stderr();
 	test_unknown_acs();
 	test_vfs();
