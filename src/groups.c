@@ -738,9 +738,12 @@ static bool pcie_bridge_alias(const struct topo_dev *d)
  */
 static bool is_vmd_endpoint(const struct topo_dev *d)
 {
-	/* Intel VMD endpoints (vmd_ids[]); a VMD domain exists only where vmd bound one */
-	static const uint16_t ids[] = { 0x201d, 0x28c0, 0x467f, 0x4c3d, 0x7d0b,
-					0x9a0b, 0xa77f, 0xad0b, 0xb60b };
+	/*
+	 * Intel VMD endpoints: vmd_ids[] of drivers/pci/controller/vmd.c (b60b and b06f came
+	 * in together, also in stable; b07f later). A VMD domain exists only where vmd bound one.
+	 */
+	static const uint16_t ids[] = { 0x201d, 0x28c0, 0x467f, 0x4c3d, 0x7d0b, 0x9a0b,
+					0xa77f, 0xad0b, 0xb06f, 0xb07f, 0xb60b };
 
 	return d->vendor == 0x8086 && d->domain < 0x10000 && id_in(d->device, ids, ARRAY_SIZE(ids));
 }
