@@ -55,7 +55,8 @@
  *   }
  *
  * Rules (kernel functions): dma-alias-bridge: pci_for_each_dma_alias() reached a
- * PCIe-to-PCI or conventional PCI bridge; acs-upstream: pci_acs_path_enabled()
+ * PCIe-to-PCI or conventional PCI bridge, or started at a VMD endpoint
+ * (pci_real_dma_dev(), quirk "pci_real_dma_dev"); acs-upstream: pci_acs_path_enabled()
  * failed on a root/downstream port upstream; multifunction:
  * get_pci_function_alias_group(); dma-alias-quirk: get_pci_alias_group() with a
  * pci_add_dma_alias() quirk.

@@ -251,6 +251,10 @@ static char *link_text(const struct topo_dev *d, const struct group_link *l, boo
 
 	switch (l->rule) {
 	case GROUP_RULE_ALIAS_BRIDGE:
+		if (l->quirk && streq(l->quirk, "pci_real_dma_dev"))
+			return xasprintf("%s is in the PCI domain of the VMD controller %s, which "
+					 "issues the domain's DMA with its own requester ID",
+					 d->addr, l->via->addr);
 		if (is_type(l->via, PCIE_PCIE_TO_PCI) || pcie_bridge_alias(l->via))
 			return xasprintf("%s is behind %s %s, which issues its DMA with the "
 					 "requester ID of its secondary bus (%02x:00.0): the "

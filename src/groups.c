@@ -34,7 +34,7 @@
  *  - pci_acs_ctrl_mask() replaces "acs_flags &= cap | EC" (same result for the
  *    SV/RR/CR/UF bits grouping needs).
  * Not knowable from sysfs, hence not modelled: AMD IVRS table aliases
- * (setup_aliases() in drivers/iommu/amd/iommu.c), VMD (pci_real_dma_dev()),
+ * (setup_aliases() in drivers/iommu/amd/iommu.c),
  * Switchtec NTB proxy IDs read from device memory, kernel command line options
  * disable_acs_redir=/config_acs=.
  */
@@ -683,6 +683,48 @@ static bool bridge_xlate_root(const struct topo_dev *d)
 	return d->vendor == 0x14e4 && (d->device == 0x9000 || d->device == 0x9084);
 }
 
+/*
+ * VMD (drivers/pci/controller/vmd.c): the NVMe ports behind an Intel Volume
+ * Management Device sit on a PCI domain of their own, numbered by
+ * vmd_find_free_domain() from 0x10000 up, one per VMD endpoint as it binds; their
+ * DMA carries the VMD endpoint's requester ID, and pci_for_each_dma_alias() starts
+ * at pci_real_dma_dev(), the VMD endpoint. The n-th VMD domain is taken to be the
+ * n-th VMD endpoint's (vmd binds them in probe order); with several endpoints and
+ * no way to tell which domain is whose, the result is marked uncertain.
+ */
+static bool is_vmd_endpoint(const struct topo_dev *d)
+{
+	/*
+	 * Intel VMD endpoints: vmd_ids[] of drivers/pci/controller/vmd.c (b60b and b06f came
+	 * in together, also in stable; b07f later). A VMD domain exists only where vmd bound one.
+	 */
+	static const uint16_t ids[] = { 0x201d, 0x28c0, 0x467f, 0x4c3d, 0x7d0b, 0x9a0b,
+					0xa77f, 0xad0b, 0xb06f, 0xb07f, 0xb60b };
+
+	return d->vendor == 0x8086 && d->domain < 0x10000 && id_in(d->device, ids, ARRAY_SIZE(ids));
+}
+
+static struct topo_dev *vmd_owner(struct pctx *c, const struct topo_dev *d)
+{
+	struct topo *t = c->t;
+	size_t rank = 0, n_vmd = 0;
+	struct topo_dev *owner = NULL;
+
+	if (d->domain < 0x10000)
+		return NULL;
+	/* devs are sorted: count the VMD domains below d's */
+	for (size_t i = 0; i < t->n; i++)
+		if (t->devs[i].domain >= 0x10000 && t->devs[i].domain < d->domain &&
+		    (i == 0 || t->devs[i - 1].domain != t->devs[i].domain))
+			rank++;
+	for (size_t i = 0; i < t->n; i++)
+		if (is_vmd_endpoint(&t->devs[i]) && n_vmd++ == rank)
+			owner = &t->devs[i];
+	if (!owner || n_vmd > 1)
+		unknown(c, d, GROUP_UNKNOWN_DMA_ALIAS);
+	return owner;
+}
+
 /* ---------------------------------------------------------------------------------------------
  * pci_device_group() and helpers, drivers/iommu/iommu.c
  */
@@ -777,6 +819,17 @@ static int device_group(struct pctx *c, struct topo_dev *d, struct group_link *l
 	int g;
 
 	memset(l, 0, sizeof(*l));
+	/* pci_real_dma_dev(): a device behind VMD issues its DMA as the VMD endpoint */
+	{
+		struct topo_dev *vmd = vmd_owner(c, d);
+
+		if (vmd && c->grp[idx(c, vmd)] >= 0) {
+			l->rule = GROUP_RULE_ALIAS_BRIDGE;
+			l->via = l->culprit = vmd;
+			l->quirk = "pci_real_dma_dev";
+			return c->grp[idx(c, vmd)];
+		}
+	}
 	/*
 	 * pci_for_each_dma_alias() with get_pci_alias_or_group(): the device, then
 	 * each bridge upstream that takes ownership of its requests. PCIe ports do

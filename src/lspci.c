@@ -259,8 +259,15 @@ static int parse_express(struct parser *p, const char *s, unsigned off)
 		type = -1;
 	if (type < 0 || type > 15)
 		return fail(p, p->lineno, "unknown PCI Express port type");
-	if (!lit(&s, ", MSI ") || !hexn(s, 2, &irq) || s[2])
+	/* "MSI 00" up to pciutils 3.12, "IntMsgNum 0" (decimal) from 3.13 on */
+	if (lit(&s, ", IntMsgNum ")) {
+		int num;
+
+		if (!decimal(&s, &num) || *s || num > 31)
+			return fail(p, p->lineno, "unreadable PCI Express capability line");
+	} else if (!lit(&s, ", MSI ") || !hexn(s, 2, &irq) || s[2]) {
 		return fail(p, p->lineno, "unreadable PCI Express capability line");
+	}
 	if (p->cur->express)
 		return fail(p, p->lineno, "a second PCI Express capability");
 	p->cur->express = true;

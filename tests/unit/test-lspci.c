@@ -528,6 +528,13 @@ static void test_bad(void)
 	s = xasprintf("%s\tCapabilities: [40] Express (v2) Root Prt (Slot+), MSI 00\n", hdr);
 	expect_bad("express", s, 2, "port type");
 	free(s);
+	/* pciutils 3.13 prints the interrupt message number in decimal, 0 to 31 */
+	s = xasprintf("%s\tCapabilities: [40] Express (v2) Root Port (Slot+), IntMsgNum 0x\n", hdr);
+	expect_bad("intmsgnum", s, 2, "capability line");
+	free(s);
+	s = xasprintf("%s\tCapabilities: [40] Express (v2) Root Port (Slot+), IntMsgNum 32\n", hdr);
+	expect_bad("intmsgnum range", s, 2, "capability line");
+	free(s);
 	s = xasprintf("%s\tCapabilities: [220 v1] Access Control Services\n\n%s", hdr, hdr);
 	expect_bad("acs lines missing", s, 2, "ACSCap");
 	free(s);
@@ -597,6 +604,81 @@ static void test_stderr(void)
 	EXPECT(t && t->n == 1 && t->devs[0].iommu_group == 4, "stderr: the device");
 	if (t)
 		topo_free(t);
+}
+
+/* The PCI Express line of pciutils 3.13 ("IntMsgNum N") reads like the older "MSI NN". */
+static void test_intmsgnum(void)
+{
+	static const char text[] =
+		"00:1c.0 PCI bridge [0604]: Intel Corporation Device [8086:a110] (rev f1)\n"
+		"\tBus: primary=00, secondary=01, subordinate=01, sec-latency=0\n"
+		"\tCapabilities: [40] Express (v2) Root Port (Slot+), IntMsgNum 12\n"
+		"\n"
+		"01:00.0 Ethernet controller [0200]: Intel Corporation I210 [8086:1533] (rev 03)\n"
+		"\tCapabilities: [a0] Express (v2) Endpoint, IntMsgNum 0\n"
+		"\n";
+	struct topo *t = NULL;
+	struct lspci_info info;
+
+	EXPECT(parse(text, &t, &info) == 0, "intmsgnum:%u: %s", info.line, info.why);
+	EXPECT(t && t->n == 2 && t->devs[0].pcie_type == PCIE_ROOT_PORT &&
+		       t->devs[0].pcie_cap == 0x40 && t->devs[1].pcie_type == PCIE_ENDPOINT,
+	       "intmsgnum: the port types");
+	if (t)
+		topo_free(t);
+}
+
+/*
+ * VMD: the devices of domain 10000 join the VMD endpoint's group (pci_real_dma_dev());
+ * with two VMD endpoints, which domain is whose is a guess: uncertain.
+ */
+static void test_vmd(void)
+{
+	static const char one[] =
+		"0000:00:0e.0 RAID bus controller [0104]: Intel Corporation Volume Management "
+		"Device NVMe RAID Controller [8086:467f]\n"
+		"\tCapabilities: [90] Express (v2) Root Complex Integrated Endpoint, MSI 00\n"
+		"\n"
+		"10000:e0:06.0 PCI bridge [0604]: Intel Corporation Device [8086:464d] (rev 02)\n"
+		"\tBus: primary=00, secondary=e1, subordinate=e1, sec-latency=0\n"
+		"\tCapabilities: [40] Express (v2) Root Port (Slot+), MSI 00\n"
+		"\tCapabilities: [220 v1] Access Control Services\n"
+		"\t\tACSCap:\tSrcValid+ TransBlk+ ReqRedir+ CmpltRedir+ UpstreamFwd+ EgressCtrl- "
+		"DirectTrans-\n"
+		"\t\tACSCtl:\tSrcValid+ TransBlk- ReqRedir+ CmpltRedir+ UpstreamFwd+ EgressCtrl- "
+		"DirectTrans-\n"
+		"\n"
+		"10000:e1:00.0 Non-Volatile memory controller [0108]: Samsung Device [144d:a80a]\n"
+		"\tCapabilities: [70] Express (v2) Endpoint, MSI 00\n"
+		"\n";
+	_cleanup_free_ char *two =
+		xasprintf("%s0000:00:0f.0 RAID bus controller [0104]: Intel Corporation Device "
+			  "[8086:467f]\n\n",
+			  one);
+	const char *texts[] = { one, two };
+
+	for (size_t k = 0; k < ARRAY_SIZE(texts); k++) {
+		struct topo *t = NULL;
+		struct group_set *s = NULL;
+		struct lspci_info info;
+		_cleanup_free_ char *p = NULL;
+
+		EXPECT(parse(texts[k], &t, &info) == 0, "vmd %zu:%u: %s", k, info.line, info.why);
+		if (!t)
+			continue;
+		EXPECT(groups_predict(t, 0, &s) == 0, "vmd %zu: predict", k);
+		if (s) {
+			p = partition(s);
+			EXPECT(strstr(p, "0000:00:0e.0 10000:e0:06.0 10000:e1:00.0") != NULL,
+			       "vmd %zu: the VMD domain joins 00:0e.0: %s", k, p);
+			for (size_t i = 0; i < s->n_groups; i++)
+				if (s->groups[i].n_devs == 3)
+					EXPECT(s->groups[i].uncertain == (k == 1),
+					       "vmd %zu: uncertain only with two VMD endpoints", k);
+		}
+		group_set_free(s);
+		topo_free(t);
+	}
 }
 
 /* lspci without root, and a dump without extended capabilities: uncertain, and why. */
@@ -886,6 +968,8 @@ int main(int argc, char *argv[])
 	verbose = argc > 1 && streq(argv[1], "-v");
 	test_good();
 	test_bad();
+	test_intmsgnum();
+	test_vmd();
 	test_stderr();
 	test_unknown_acs();
 	test_vfs();
