@@ -47,6 +47,20 @@ int cmd_apply(int argc, char *argv[]);
 int cmd_status(int argc, char *argv[]);
 int cmd_udev_add(int argc, char *argv[]);
 
+struct topo_dev;
+struct cfg_origin;
+/*
+ * Set d's driver_override to want, and probe it for want (its module loaded)
+ * unless a driver holds it already (then only a warning). 0 or -errno, said on
+ * stderr. The udev helper's and apply --early's one action (cmd-udev-add.c).
+ */
+int claim_device(const struct topo_dev *d, const char *want, const struct cfg_origin *origin);
+/*
+ * `vfioctl apply --early` (src/early.c): the initramfs' binding by address.
+ * Never fails for the boot's sake: always 0 once started (see there).
+ */
+int apply_early(const char *file);
+
 /* Options every command accepts after its name, too. */
 #define COMMON_LONGOPTS                        \
 	{ "json", no_argument, NULL, 'j' },    \

@@ -44,6 +44,7 @@
 static void apply_help(FILE *f)
 {
 	fputs("Usage: vfioctl apply [--config FILE] [--dry-run] [--force]\n"
+	      "       vfioctl apply --early [--config FILE]\n"
 	      "\n"
 	      "Make the host match the configuration (/etc/vfioctl.conf and\n"
 	      "/etc/vfioctl.d/*.conf, see vfioctl(8), CONFIGURATION): load the driver\n"
@@ -53,7 +54,14 @@ static void apply_help(FILE *f)
 	      "failure every change of the run is undone. An invalid configuration changes\n"
 	      "nothing (exit 2). Run at boot by vfioctl.service.\n"
 	      "\n"
+	      "--early is the initramfs' mode (vfioctl(8), BOOT): bind the configured\n"
+	      "devices by address only (driver_override, driver module, probe), with no\n"
+	      "systemd, udevd or root file system; record the result in\n"
+	      "/run/vfioctl/early.json and the configuration in /run/vfioctl/initramfs.conf;\n"
+	      "errors go to the kernel log too, and it exits 0 whatever happened.\n"
+	      "\n"
 	      "  -c, --config FILE  read FILE instead of the default files\n"
+	      "  -e, --early        the initramfs' binding (see above)\n"
 	      "  -n, --dry-run      print the plan, change nothing\n"
 	      "  -f, --force        go on despite devices in use\n"
 	      "  -j, --json         print JSON\n"
@@ -690,6 +698,7 @@ int cmd_apply(int argc, char *argv[])
 		{ "config", required_argument, NULL, 'c' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "early", no_argument, NULL, 'e' },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -699,10 +708,11 @@ int cmd_apply(int argc, char *argv[])
 	struct apply a = { 0 };
 	_cleanup_close_ int lock_fd = -1;
 	const char *file = NULL;
+	bool early = false;
 	json_t *root;
 	int c, r, rb = 0, rp;
 
-	while ((c = getopt_long(argc, argv, "c:nf" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:nfe" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			file = optarg;
@@ -712,6 +722,9 @@ int cmd_apply(int argc, char *argv[])
 			break;
 		case 'f':
 			a.force = true;
+			break;
+		case 'e':
+			early = true;
 			break;
 		default:
 			r = common_option(c, argc, argv, apply_help);
@@ -724,6 +737,12 @@ int cmd_apply(int argc, char *argv[])
 		log_error("apply: unexpected argument '%s'", argv[optind]);
 		return -E_USAGE;
 	}
+	if (early && (a.dry_run || a.force)) {
+		log_error("apply: --early takes neither --dry-run nor --force");
+		return -E_USAGE;
+	}
+	if (early)
+		return apply_early(file);
 	r = config_load(file, config_default_flags(), &cfg);
 	if (r < 0) {
 		if (r == -E_USAGE)

@@ -59,8 +59,11 @@ static bool may_be_configured(const struct config *c, const char *addr)
 	return false;
 }
 
-/* driver_override first (no other driver can probe it), then the probe. */
-static int claim(const struct topo_dev *d, const char *want, const struct cfg_origin *origin)
+/*
+ * driver_override first (no other driver can probe it), then the probe.
+ * Shared with `apply --early` (src/early.c).
+ */
+int claim_device(const struct topo_dev *d, const char *want, const struct cfg_origin *origin)
 {
 	_cleanup_free_ char *ovr_path = sysfs_pci_dev(d->addr, "driver_override");
 	int r;
@@ -130,7 +133,7 @@ int cmd_udev_add(int argc, char *argv[])
 		return 0;
 	want = config_wanted_driver(cfg, t, d, &origin);
 	if (want) {
-		r = claim(d, want, origin);
+		r = claim_device(d, want, origin);
 		if (r < 0)
 			return r;
 	}
