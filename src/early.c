@@ -163,7 +163,7 @@ int apply_early(const char *file)
 			 "config", have_copy ? json_string(EARLY_CONF) : json_null(), "files",
 			 files, "config_bytes", (json_int_t)conf_len, "bound", bound, "error",
 			 err ? json_string(err) : json_null(), "uptime", uptime_now());
-	text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
+	text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(6));
 	if (text) {
 		size_t n = strlen(text);
 
