@@ -98,13 +98,15 @@ int apply_early(const char *file)
 	_cleanup_close_ int kfd = -1, lock_fd = -1;
 	_cleanup_free_ char *conf = NULL, *err = NULL, *text = NULL, *summary = NULL;
 	size_t conf_len = 0;
-	json_t *files = json_array(), *bound = json_array(), *root;
+	json_t *files, *bound, *root;
 	bool have_copy = false;
 	int r, rp = 0;
 
 	r = rebind_require_root("apply --early", false);
 	if (r < 0)
 		return r;
+	files = json_array();
+	bound = json_array();
 	kfd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC | O_NOCTTY);
 	r = state_dir_ensure();
 	if (r < 0)
