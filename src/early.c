@@ -150,6 +150,11 @@ int apply_early(const char *file)
 				log_error("%s: not bound to %s (%s)", d->addr, want,
 					  drv ? drv : "no driver took it");
 		}
+		for (size_t i = 0; t && i < cfg->n_devices; i++)
+			if (!topo_find(t, cfg->devices[i].addr))
+				log_error("%s:%d: [device %s]: no such PCI device",
+					  cfg->devices[i].origin.file, cfg->devices[i].origin.line,
+					  cfg->devices[i].addr);
 		if (cfg->n_pfs)
 			log_debug("apply --early: [pf] entries are left to vfioctl.service");
 	}
