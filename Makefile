@@ -6,6 +6,8 @@ MANDIR ?= $(PREFIX)/share/man
 DATADIR ?= $(PREFIX)/share
 # udev and systemd read these whatever PREFIX is
 UDEVRULESDIR ?= /usr/lib/udev/rules.d
+# mkinitramfs reads hooks and boot scripts only from here (and /etc)
+INITRAMFSTOOLSDIR ?= /usr/share/initramfs-tools
 SYSTEMDUNITDIR ?= /usr/lib/systemd/system
 # dracut reads its modules only here
 DRACUTMODDIR ?= /usr/lib/dracut/modules.d
@@ -137,6 +139,10 @@ install: vfioctl
 	@# the dracut module (contrib/dracut/90vfioctl)
 	install -Dm755 contrib/dracut/90vfioctl/module-setup.sh $(DESTDIR)$(DRACUTMODDIR)/90vfioctl/module-setup.sh
 	install -Dm755 contrib/dracut/90vfioctl/vfioctl-early.sh $(DESTDIR)$(DRACUTMODDIR)/90vfioctl/vfioctl-early.sh
+	@# initramfs-tools: the early binding (vfioctl(8), BOOT)
+	for f in hooks/vfioctl scripts/init-top/vfioctl; do \
+		sed 's|@BINDIR@|$(BINDIR)|g' contrib/initramfs-tools/$$f >build/initramfs-$${f%%/*}-vfioctl && \
+		install -Dm755 build/initramfs-$${f%%/*}-vfioctl $(DESTDIR)$(INITRAMFSTOOLSDIR)/$$f || exit 1; done
 	@# the Ansible collection vfioctl.vfioctl (contrib/ansible/README.md)
 	cd contrib/ansible && find ansible_collections -type f ! -path '*/__pycache__/*' | sort | while read -r f; do \
 		install -Dm644 "$$f" "$(DESTDIR)$(DATADIR)/vfioctl/ansible/$$f" || exit 1; done

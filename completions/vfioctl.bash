@@ -24,7 +24,7 @@ _vfioctl_cmd_opts()
 	sriov-set) echo "--vfs --bind --autoprobe --timeout --dry-run --force --persist --json --help" ;;
 	sriov-vf) echo "--mac --vlan --qos --trust --spoofchk --state --dry-run --persist --json --help" ;;
 	doctor) echo "--json --help" ;;
-	apply) echo "--config --dry-run --force --json --help" ;;
+	apply) echo "--config --dry-run --force --early --json --help" ;;
 	status) echo "--config --json --help" ;;
 	snapshot) echo "--output --json --help" ;;
 	esac

@@ -253,10 +253,11 @@ complete -c vfioctl -n '__vfioctl_using bind unbind restore' -s n -l dry-run -d 
 complete -c vfioctl -n '__vfioctl_using bind unbind restore' -s f -l force -d 'Go on despite devices in use'
 complete -c vfioctl -n '__vfioctl_using bind unbind restore' -a '(__vfioctl_devices)'
 
-# apply [--config FILE] [--dry-run] [--force]; status [--config FILE]
+# apply [--config FILE] [--dry-run] [--force] | --early; status [--config FILE]
 complete -c vfioctl -n '__vfioctl_using apply status' -s c -l config -r -F -d 'Read FILE instead of the default files'
 complete -c vfioctl -n '__vfioctl_using apply' -s n -l dry-run -d 'Print the plan, change nothing'
 complete -c vfioctl -n '__vfioctl_using apply' -s f -l force -d 'Go on despite devices in use'
+complete -c vfioctl -n '__vfioctl_using apply' -s e -l early -d "The initramfs' binding by address"
 
 # snapshot [--output FILE]
 complete -c vfioctl -n '__vfioctl_using snapshot' -s o -l output -r -F -d "Write to FILE ('-': stdout)"

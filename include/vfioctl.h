@@ -80,6 +80,11 @@ int cmd_udev_add(int argc, char *argv[]);
 extern const struct cmd_options list_options, show_options, snapshot_options, groups_options,
 	check_options, doctor_options, bind_options, unbind_options, restore_options, sriov_options,
 	apply_options, status_options;
+/*
+ * `vfioctl apply --early` (src/apply-early.c): the initramfs' binding by
+ * address. Never fails for the boot's sake: always 0 once started (see there).
+ */
+int apply_early(const char *file);
 
 /* Options every command accepts after its name, too. */
 #define COMMON_LONGOPTS                        \

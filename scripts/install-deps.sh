@@ -100,6 +100,9 @@ install_missing build/test $PKGS
 [ "$DEB" = 0 ] || install_missing deb debhelper dpkg-dev lintian
 # the Ansible modules' VM test (contrib/ansible, tests/vm/suites/deb.bats)
 [ "$VM" = 0 ] || install_missing ansible ansible-core
+# the early-binding boots (tests/vm/suites/early.bats) build a real initramfs
+# with initramfs-tools' mkinitramfs inside the guest
+[ "$VM" = 0 ] || install_missing initramfs initramfs-tools
 # only for `make bench`: the tools it measures vfioctl against
 [ "$BENCH" = 0 ] || install_missing bench driverctl dpdk
 

@@ -54,7 +54,14 @@ static void apply_help(FILE *f)
 	      "failure every change of the run is undone. An invalid configuration changes\n"
 	      "nothing (exit 2). Run at boot by vfioctl.service.\n"
 	      "\n"
+	      "--early is the initramfs' mode (vfioctl(8), BOOT): bind the configured\n"
+	      "devices by address only (driver_override, driver module, probe), with no\n"
+	      "systemd, udevd or root file system; record the result in\n"
+	      "/run/vfioctl/early.json and the configuration in /run/vfioctl/initramfs.conf;\n"
+	      "errors go to the kernel log too, and it exits 0 whatever happened.\n"
+	      "\n"
 	      "  -c, --config FILE  read FILE instead of the default files\n"
+	      "  -e, --early        the initramfs' binding (see above)\n"
 	      "  -n, --dry-run      print the plan, change nothing\n"
 	      "  -f, --force        go on despite devices in use\n"
 	      "  -j, --json         print JSON\n"
@@ -684,10 +691,11 @@ static const struct option apply_longopts[] = {
 	{ "config", required_argument, NULL, 'c' },
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "force", no_argument, NULL, 'f' },
+	{ "early", no_argument, NULL, 'e' },
 	COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
-const struct cmd_options apply_options = { "c:nf" COMMON_SHORTOPTS, apply_longopts };
+const struct cmd_options apply_options = { "c:nfe" COMMON_SHORTOPTS, apply_longopts };
 
 int cmd_apply(int argc, char *argv[])
 {
@@ -697,6 +705,7 @@ int cmd_apply(int argc, char *argv[])
 	struct apply a = { 0 };
 	_cleanup_close_ int lock_fd = -1;
 	const char *file = NULL;
+	bool early = false;
 	json_t *root;
 	int c, r, rb = 0, rp;
 
@@ -712,6 +721,9 @@ int cmd_apply(int argc, char *argv[])
 		case 'f':
 			a.force = true;
 			break;
+		case 'e':
+			early = true;
+			break;
 		default:
 			r = common_option(c, argc, argv, apply_help);
 			if (r <= 0)
@@ -719,6 +731,12 @@ int cmd_apply(int argc, char *argv[])
 			break;
 		}
 	}
+	if (early && (a.dry_run || a.force)) {
+		log_error("apply: --early takes neither --dry-run nor --force");
+		return -E_USAGE;
+	}
+	if (early)
+		return apply_early(file);
 	r = config_load(file, config_default_flags(), &cfg);
 	if (r < 0) {
 		if (r == -E_USAGE)

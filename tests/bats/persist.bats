@@ -126,6 +126,21 @@ sanitize() {
 	[[ "$stderr" == *"apply: invalid configuration: nothing was changed"* ]]
 }
 
+@test "apply --early: only on the live host, never with --dry-run or --force" {
+	use_fixture switch
+	printf '[device 0000:05:00.0]\ndriver = vfio-pci\n' | conf
+	run --separate-stderr vf apply --early
+	assert_equal "$status" 2
+	[[ "$stderr" == *"apply --early: --sysroot is a snapshot, not a host"* ]]
+	for opt in --dry-run --force; do
+		run --separate-stderr vf apply --early $opt
+		assert_equal "$status" 2
+		[[ "$stderr" == *"apply: --early takes neither --dry-run nor --force"* ]]
+	done
+	# nothing written next to the snapshot
+	[ ! -e "$SYSROOT/run/vfioctl/early.json" ]
+}
+
 @test "--config FILE: only that file; a missing one is an error" {
 	use_fixture switch
 	printf '[device 0000:05:00.0]\ndriver = vfio-pci\n' | conf

@@ -30,6 +30,14 @@ BOOTS=(
 	# boot-setup.sh unpacks the disk state deb.bats saved (see there)
 	"deb|--topology boot --systemd --timeout 1200||deb"
 	"boot|--topology boot --systemd --timeout 1200|tests/vm/boot-setup.sh|boot"
+	# early binding from a real initramfs (suites/early.bats): early-build
+	# runs initramfs-tools' mkinitramfs in the guest (images in its /mnt/out);
+	# the three boots after it start from those images, systemd as PID 1
+	# (@STATE@: $STATE, @LABEL@: "" or "-6.12", the kernel's build)
+	"early-build|--topology early||early"
+	"early|--topology early --systemd --initrd @STATE@/early-build@LABEL@/hook.img|tests/vm/early-setup.sh|early"
+	"early-nohook|--topology early --systemd --initrd @STATE@/early-build@LABEL@/nohook.img|tests/vm/early-setup.sh|early"
+	"early-invalid|--topology early --systemd --initrd @STATE@/early-build@LABEL@/invalid.img|tests/vm/early-setup.sh|early"
 )
 # Each boot's /mnt/out is $STATE/NAME (emptied before the boot); a boot reads
 # the output of earlier ones under $VM_STATE (boot: deb's disk-state.tar, kept
@@ -69,6 +77,8 @@ for run in "${RUNS[@]}"; do
 	if [ "$name" = deb ] && [ -n "$label" ]; then
 		continue
 	fi
+	opts=${opts//@STATE@/$STATE}
+	opts=${opts//@LABEL@/${label//\//-}}
 	name=$name$label
 	outname=${name//\//-} # boot/6.12 -> boot-6.12
 	echo "== check-vm: $name"

@@ -87,10 +87,12 @@ if [ "${1:-}" = run ]; then
 	run_command
 fi
 
+# what we mount ourselves (an initramfs-tools image hands over /run, /dev, ...)
+MOUNTED=""
 mnt() { # fstype source target options
 	mountpoint -q "$3" 2>/dev/null && return 0
 	mkdir -p "$3"
-	mount -t "$1" -o "$4" "$2" "$3"
+	mount -t "$1" -o "$4" "$2" "$3" && MOUNTED="$MOUNTED $3"
 }
 mnt proc proc /proc nosuid,nodev,noexec
 mnt sysfs sysfs /sys nosuid,nodev,noexec
@@ -144,8 +146,11 @@ if [ "${VM_SYSTEMD:-0}" = 1 ]; then
 	mkdir -p /etc/tmpfiles.d
 	ln -sf /dev/null /etc/tmpfiles.d/tmp.conf
 	say "exec systemd (uptime $(uptime_s)s)"
-	umount /dev/shm /dev/pts /run /sys/fs/cgroup /sys/kernel/debug \
-		/sys/kernel/security 2>/dev/null
+	# systemd mounts these itself; /run from an initramfs stays (vfioctl's
+	# /run/vfioctl/early.json is in it)
+	for m in /dev/shm /dev/pts /run /sys/fs/cgroup /sys/kernel/debug /sys/kernel/security; do
+		case " $MOUNTED " in *" $m "*) umount "$m" 2>/dev/null ;; esac
+	done
 	exec /lib/systemd/systemd
 fi
 

@@ -24,6 +24,10 @@
 #                     stdin and stdout are terminals (interactive use)
 #   --timeout SEC     kill the VM after SEC seconds (default 600)
 #   --qemu-arg ARG    extra raw QEMU argument (repeatable)
+#   --initrd FILE     boot this initramfs-tools image instead of the harness'
+#                     initramfs: one built by mkinitramfs with the test-only
+#                     root script of tests/vm/initramfs-tools (boot=vmroot),
+#                     which hands over to guest-stage2.sh (init=)
 #   --kernel NAME     guest kernel: "current" (bookworm's 6.1, default) or
 #                     "backports" (bookworm-backports' 6.12), as unpacked by
 #                     scripts/install-deps.sh --vm ($VFIOCTL_VM_KERNEL)
@@ -49,7 +53,7 @@ TOPOLOGY=none IOMMU=1 IOMMU_KIND=intel INTREMAP=on APPEND="" MEM=1024 SMP=2 SYST
 OUT="" TIMEOUT=${VFIOCTL_VM_TIMEOUT:-600} VERBOSE=${VFIOCTL_VM_VERBOSE:-0}
 BOOT_TIMEOUT=${VFIOCTL_VM_BOOT_TIMEOUT:-300}
 KNAME=${VFIOCTL_VM_KERNEL:-current}
-ENVS=() QARGS=() SETUP="" STDIN=""
+ENVS=() QARGS=() SETUP="" STDIN="" ITINITRD=""
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 die() {
@@ -79,6 +83,7 @@ while [ $# -gt 0 ]; do
 	--stdin) STDIN=$2; shift 2 ;;
 	--timeout) TIMEOUT=$2; shift 2 ;;
 	--qemu-arg) QARGS+=("$2"); shift 2 ;;
+	--initrd) ITINITRD=$2; shift 2 ;;
 	--kernel) KNAME=$2; shift 2 ;;
 	--kernel=*) KNAME=${1#*=}; shift ;;
 	--no-pvh) VFIOCTL_VM_PVH=0; shift ;;
@@ -113,8 +118,13 @@ fi
 # virtio-iommu: its driver must be in before any endpoint it translates probes
 EXTRA_MODULES=""
 [ "$IOMMU" = 1 ] && [ "$IOMMU_KIND" = virtio ] && EXTRA_MODULES=virtio_iommu
-INITRD=$(VFIOCTL_VM_EXTRA_MODULES=$EXTRA_MODULES "$HERE/mkinitramfs.sh" "$KTREE" "$KREL" "$ICACHE") ||
-	die "initramfs build failed"
+if [ -n "$ITINITRD" ]; then
+	[ -s "$ITINITRD" ] || die "--initrd $ITINITRD: no such image (built by the early-build boot?)"
+	INITRD=$ITINITRD
+else
+	INITRD=$(VFIOCTL_VM_EXTRA_MODULES=$EXTRA_MODULES "$HERE/mkinitramfs.sh" "$KTREE" "$KREL" "$ICACHE") ||
+		die "initramfs build failed"
+fi
 
 # Boot the uncompressed vmlinux through its PVH entry point when possible:
 # saves the real-mode setup + xz decompression (~3 s under TCG).
@@ -222,6 +232,11 @@ if [ "$VERBOSE" = 1 ]; then KAPPEND+=" loglevel=7"; else KAPPEND+=" loglevel=4";
 # AMD-Vi is on whenever the firmware has an IVRS table; VT-d needs asking
 [ "$IOMMU" = 1 ] && [ "$IOMMU_KIND" = intel ] && KAPPEND+=" intel_iommu=on"
 [ "$SYSTEMD" = 1 ] && KAPPEND+=" systemd.unit=vfioctl-vm.target systemd.show_status=0"
+# initramfs-tools' /init: our root script, then stage 2 as the real root's init
+if [ -n "$ITINITRD" ]; then
+	KAPPEND+=" boot=vmroot init=$HERE/guest-stage2.sh"
+	[ "$VERBOSE" = 1 ] || KAPPEND+=" quiet"
+fi
 KAPPEND+="$APPEND"
 
 # shellcheck disable=SC2054
