@@ -45,7 +45,9 @@
 static void apply_help(FILE *f)
 {
 	command_usage(f);
-	fputs("\n"
+	/* the initramfs' mode takes neither --dry-run nor --force: a usage of its own */
+	fputs("       vfioctl apply --early [--config FILE]\n"
+	      "\n"
 	      "Make the host match the configuration (/etc/vfioctl.conf and\n"
 	      "/etc/vfioctl.d/*.conf, see vfioctl(8), CONFIGURATION): load the driver\n"
 	      "modules, set each PF's VF count (autoprobe off where the VFs get a\n"
