@@ -67,6 +67,8 @@ struct early_report {
  */
 void early_report_read(const struct config *c, const struct topo *t, struct early_report *rep);
 void early_report_clear(struct early_report *rep);
+/* This boot's early.json "error" (malloc'd), or NULL: none, or no early.json. */
+char *early_boot_error(void);
 json_t *early_report_json(const struct early_report *rep);
 /* Devices that lose the race, plus drift sentences: what status/doctor count. */
 size_t early_problems(const struct early_report *rep);

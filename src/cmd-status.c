@@ -334,8 +334,15 @@ int cmd_status(int argc, char *argv[])
 		}
 	}
 	r = config_load(file, config_default_flags(), &cfg);
-	if (r < 0)
+	if (r < 0) {
+		/* the initramfs read the same files: say what it made of them too */
+		_cleanup_free_ char *boot_error = early_boot_error();
+
+		if (boot_error)
+			log_error("status: the initramfs bound nothing at this boot: %s",
+				  boot_error);
 		return r;
+	}
 	r = topo_scan_reported(&t, 0);
 	if (r < 0)
 		return r;

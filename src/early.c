@@ -199,6 +199,15 @@ static bool entry_in(const struct config *c, const struct cfg_device *e)
 	return o && streq(o->driver, e->driver);
 }
 
+char *early_boot_error(void)
+{
+	_cleanup_free_ char *p = sysfs_resolve(EARLY_STATE);
+	_cleanup_json_ json_t *j = json_load_file(p, 0, NULL);
+	const char *err = json_string_value(json_object_get(j, "error"));
+
+	return err ? xstrdup(err) : NULL;
+}
+
 static void read_boot(const struct config *c, struct early_report *rep, size_t *ndrift)
 {
 	_cleanup_free_ char *p = sysfs_resolve(EARLY_STATE);
