@@ -929,15 +929,16 @@ static int recheck_locked(struct rebind_batch *b)
 				it->addr, drv ? drv : "none");
 		}
 	}
-	for (size_t i = 0, ensured = SIZE_MAX; i < b->n; i++) {
+	const char *ensured = NULL; /* batches bind to one driver: ask once, not per device */
+
+	for (size_t i = 0; i < b->n; i++) {
 		const char *drv = b->items[i].want_driver;
 
 		if (b->items[i].status != RB_PLANNED || !drv || b->items[i].op == REBIND_RESTORE)
 			continue;
-		/* batches bind to one driver: ask once, not once per device */
-		if (ensured != SIZE_MAX && streq(b->items[ensured].want_driver, drv))
+		if (streq_null(ensured, drv))
 			continue;
-		ensured = i;
+		ensured = drv;
 		if (pci_driver_ensure(drv) < 0)
 			return refuse(b,
 				      "%s: no such PCI driver, and no module of that name could be "
