@@ -12,6 +12,37 @@
 #include "util.h"
 #include "vfioctl.h"
 
+bool batch_flag(struct batch_flags *f, int c)
+{
+	switch (c) {
+	case 'o':
+		f->only = true;
+		return true;
+	case 'n':
+		f->dry_run = true;
+		return true;
+	case 'f':
+		f->force = true;
+		return true;
+	default:
+		return false;
+	}
+}
+
+int batch_named(struct rebind_batch **b, struct topo **t, const char *operation, char *const *devs,
+		size_t n, const struct batch_flags *f, enum rebind_op op, const char *driver)
+{
+	int r = rebind_require_root(operation, f->dry_run);
+
+	if (r < 0)
+		return r;
+	r = rebind_scan_for(t, devs, n);
+	if (r < 0)
+		return r;
+	*b = rebind_batch_new(f->dry_run, f->force);
+	return rebind_add_named(*b, *t, devs, n, op, driver, f->only);
+}
+
 static char *state_text(const char *driver, const char *override)
 {
 	if (override && !streq_null(override, driver))

@@ -49,38 +49,30 @@ enum {
 
 static const struct option bind_longopts[] = {
 	{ "driver", required_argument, NULL, 'd' },
-	{ "only", no_argument, NULL, 'o' },
-	{ "dry-run", no_argument, NULL, 'n' },
-	{ "force", no_argument, NULL, 'f' },
+	BATCH_LONGOPTS,
 	{ "persist", no_argument, NULL, 'p' },
 	{ "no-udev-wait", no_argument, NULL, OPT_NO_UDEV_WAIT },
 	COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
-const struct cmd_options bind_options = { "d:onfp" COMMON_SHORTOPTS, bind_longopts };
+const struct cmd_options bind_options = { "d:p" BATCH_SHORTOPTS COMMON_SHORTOPTS, bind_longopts };
 
 int cmd_bind(int argc, char *argv[])
 {
 	_cleanup_topo_ struct topo *t = NULL;
 	_cleanup_rebind_batch_ struct rebind_batch *b = NULL;
 	const char *driver = "vfio-pci";
-	bool only = false, dry_run = false, force = false, persist = false, no_udev_wait = false;
+	struct batch_flags f = { 0 };
+	bool persist = false, no_udev_wait = false;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, bind_options.shortopts, bind_options.longopts, NULL)) !=
 	       -1) {
+		if (batch_flag(&f, c))
+			continue;
 		switch (c) {
 		case 'd':
 			driver = optarg;
-			break;
-		case 'o':
-			only = true;
-			break;
-		case 'n':
-			dry_run = true;
-			break;
-		case 'f':
-			force = true;
 			break;
 		case 'p':
 			persist = true;
@@ -95,20 +87,13 @@ int cmd_bind(int argc, char *argv[])
 			break;
 		}
 	}
-	r = rebind_require_root("bind", dry_run);
+	r = batch_named(&b, &t, "bind", argv + optind, (size_t)(argc - optind), &f, REBIND_BIND,
+			driver);
 	if (r < 0)
 		return r;
-	r = rebind_scan_for(&t, argv + optind, (size_t)(argc - optind));
-	if (r < 0)
-		return r;
-	b = rebind_batch_new(dry_run, force);
 	b->no_udev_wait = no_udev_wait;
-	r = rebind_add_named(b, t, argv + optind, (size_t)(argc - optind), REBIND_BIND, driver,
-			     only);
-	if (r < 0)
-		return r;
 	if (persist) {
-		if (only) {
+		if (f.only) {
 			log_error("bind: --persist records whole groups ([device] entries): not "
 				  "with --only");
 			return -E_USAGE;
@@ -120,7 +105,7 @@ int cmd_bind(int argc, char *argv[])
 				return r;
 	}
 	r = batch_execute(b, t, "bind");
-	if (r < 0 || !persist || dry_run)
+	if (r < 0 || !persist || f.dry_run)
 		return r;
 	for (size_t i = 0; i < b->n; i++)
 		if (b->items[i].requested &&

@@ -32,69 +32,52 @@ static void restore_help(FILE *f)
 }
 
 static const struct option restore_longopts[] = {
-	{ "only", no_argument, NULL, 'o' },
-	{ "dry-run", no_argument, NULL, 'n' },
-	{ "force", no_argument, NULL, 'f' },
+	BATCH_LONGOPTS,
 	COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
-const struct cmd_options restore_options = { "onf" COMMON_SHORTOPTS, restore_longopts };
+const struct cmd_options restore_options = { BATCH_SHORTOPTS COMMON_SHORTOPTS, restore_longopts };
 
 int cmd_restore(int argc, char *argv[])
 {
 	_cleanup_topo_ struct topo *t = NULL;
 	_cleanup_rebind_batch_ struct rebind_batch *b = NULL;
-	bool only = false, dry_run = false, force = false;
+	struct batch_flags f = { 0 };
 	char **journal = NULL;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, restore_options.shortopts, restore_options.longopts,
 				NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			only = true;
-			break;
-		case 'n':
-			dry_run = true;
-			break;
-		case 'f':
-			force = true;
-			break;
-		default:
-			r = common_option(c, argc, argv, restore_help);
-			if (r <= 0)
-				return r;
-			break;
-		}
+		if (batch_flag(&f, c))
+			continue;
+		r = common_option(c, argc, argv, restore_help);
+		if (r <= 0)
+			return r;
 	}
-	if (only && optind >= argc) {
+	if (f.only && optind >= argc) {
 		log_error("restore: --only needs a DEVICE");
 		restore_help(stderr);
 		return -E_USAGE;
 	}
-	r = rebind_require_root("restore", dry_run);
-	if (r < 0)
-		return r;
 	if (optind < argc) {
-		r = rebind_scan_for(&t, argv + optind, (size_t)(argc - optind));
-		if (r < 0)
-			return r;
-		b = rebind_batch_new(dry_run, force);
-		r = rebind_add_named(b, t, argv + optind, (size_t)(argc - optind), REBIND_RESTORE,
-				     NULL, only);
+		r = batch_named(&b, &t, "restore", argv + optind, (size_t)(argc - optind), &f,
+				REBIND_RESTORE, NULL);
 		if (r < 0)
 			return r;
 		return batch_execute(b, t, "restore");
 	}
 
 	/* everything in the journal */
+	r = rebind_require_root("restore", f.dry_run);
+	if (r < 0)
+		return r;
 	rebind_journal_devices(&journal);
 	r = rebind_scan_for(&t, journal, strv_length(journal));
 	if (r < 0) {
 		strv_free(journal);
 		return r;
 	}
-	b = rebind_batch_new(dry_run, force);
+	b = rebind_batch_new(f.dry_run, f.force);
 	for (char **a = journal; a && *a; a++) {
 		struct topo_dev *d = topo_find(t, *a);
 

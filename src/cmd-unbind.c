@@ -29,49 +29,29 @@ static void unbind_help(FILE *f)
 }
 
 static const struct option unbind_longopts[] = {
-	{ "only", no_argument, NULL, 'o' },
-	{ "dry-run", no_argument, NULL, 'n' },
-	{ "force", no_argument, NULL, 'f' },
+	BATCH_LONGOPTS,
 	COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
-const struct cmd_options unbind_options = { "onf" COMMON_SHORTOPTS, unbind_longopts };
+const struct cmd_options unbind_options = { BATCH_SHORTOPTS COMMON_SHORTOPTS, unbind_longopts };
 
 int cmd_unbind(int argc, char *argv[])
 {
 	_cleanup_topo_ struct topo *t = NULL;
 	_cleanup_rebind_batch_ struct rebind_batch *b = NULL;
-	bool only = false, dry_run = false, force = false;
+	struct batch_flags f = { 0 };
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, unbind_options.shortopts, unbind_options.longopts,
 				NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			only = true;
-			break;
-		case 'n':
-			dry_run = true;
-			break;
-		case 'f':
-			force = true;
-			break;
-		default:
-			r = common_option(c, argc, argv, unbind_help);
-			if (r <= 0)
-				return r;
-			break;
-		}
+		if (batch_flag(&f, c))
+			continue;
+		r = common_option(c, argc, argv, unbind_help);
+		if (r <= 0)
+			return r;
 	}
-	r = rebind_require_root("unbind", dry_run);
-	if (r < 0)
-		return r;
-	r = rebind_scan_for(&t, argv + optind, (size_t)(argc - optind));
-	if (r < 0)
-		return r;
-	b = rebind_batch_new(dry_run, force);
-	r = rebind_add_named(b, t, argv + optind, (size_t)(argc - optind), REBIND_UNBIND, NULL,
-			     only);
+	r = batch_named(&b, &t, "unbind", argv + optind, (size_t)(argc - optind), &f, REBIND_UNBIND,
+			NULL);
 	if (r < 0)
 		return r;
 	return batch_execute(b, t, "unbind");
