@@ -75,7 +75,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/unit/%)
 LIB_SAN_OBJS := $(filter-out build/san/main.o,$(SAN_OBJS))
 
 # Unit tests link the library objects (not main) with the sanitizers on.
-build/unit/%: tests/unit/%.c $(LIB_SAN_OBJS) | build/unit
+build/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIB_SAN_OBJS) | build/unit
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $< $(LIB_SAN_OBJS) $(PKG_LIBS) $(LDFLAGS)
 
 build/unit:

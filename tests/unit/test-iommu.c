@@ -13,17 +13,6 @@
 #include "unit.h"
 #include "util.h"
 
-#define EXPECT(cond, ...)                             \
-	do {                                          \
-		bool ok_ = (cond);                    \
-		CHECK(ok_);                           \
-		if (!ok_) {                           \
-			fprintf(stderr, "  ");        \
-			fprintf(stderr, __VA_ARGS__); \
-			fputc('\n', stderr);          \
-		}                                     \
-	} while (0)
-
 static const struct doctor_check *find(const struct doctor_report *r, const char *id)
 {
 	for (size_t i = 0; i < r->n; i++)

@@ -26,22 +26,11 @@
 #include "groups.h"
 #include "lspci.h"
 #include "topo.h"
+#include "unit-groups.h"
 #include "unit.h"
 #include "util.h"
 
 static int verbose;
-
-/* CHECK() of unit.h, with a message saying what differed. */
-#define EXPECT(cond, ...)                             \
-	do {                                          \
-		bool ok_ = (cond);                    \
-		CHECK(ok_);                           \
-		if (!ok_) {                           \
-			fprintf(stderr, "  ");        \
-			fprintf(stderr, __VA_ARGS__); \
-			fputc('\n', stderr);          \
-		}                                     \
-	} while (0)
 
 /*
  * Machines whose kernel grouped differently from the model, and why (see the
@@ -150,24 +139,6 @@ static void print_diff(const char *name, const char *what, const char *want, con
 		if (!strstr(hay, needle))
 			fprintf(stderr, "  %s (%s): predicted group %s is not the kernel's\n", name,
 				what, x);
-	}
-}
-
-static void print_groups(const struct group_set *s)
-{
-	for (size_t i = 0; i < s->n_groups; i++) {
-		const struct group *g = &s->groups[i];
-		json_t *ex = group_explain(s, g), *x;
-		size_t j;
-
-		printf("  group %zu%s:", i + 1, g->uncertain ? " (uncertain)" : "");
-		for (size_t k = 0; k < g->n_devs; k++)
-			printf(" %s", g->devs[k]->addr);
-		putchar('\n');
-		json_array_foreach (ex, j, x)
-			printf("    %s: %s\n", json_string_value(json_object_get(x, "rule")),
-			       json_string_value(json_object_get(x, "text")));
-		json_decref(ex);
 	}
 }
 
