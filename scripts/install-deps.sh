@@ -78,11 +78,15 @@ apt_update() {
 	fi
 }
 
-# print the packages of $* that are not installed
+# print the packages of $* that are not installed (PKG: the native or the
+# arch-all one, not a foreign-architecture copy of it; PKG:ARCH: that one)
+NATIVE=$(dpkg --print-architecture)
 missing() {
 	for p in "$@"; do
-		s=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
-		[ "$s" = installed ] || echo "$p"
+		case "$p" in *:*) a=${p#*:} ;; *) a=$NATIVE ;; esac
+		dpkg-query -W -f='${Architecture} ${db:Status-Status}\n' "$p" 2>/dev/null |
+			awk -v a="$a" '($1 == a || $1 == "all") && $2 == "installed" { f = 1 } END { exit !f }' ||
+			echo "$p"
 	done
 }
 
