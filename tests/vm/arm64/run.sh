@@ -1,7 +1,8 @@
 #!/bin/bash
 # The Arm SMMUv3 boot (make check-vm-extra): Debian's arm64 stock kernel under
-# qemu-system-aarch64 -M virt,iommu=smmuv3 (TCG), two PCIe root ports with an
-# e1000e NIC and an NVMe behind them, and an arm64 initramfs (busybox-static,
+# qemu-system-aarch64 -M virt,iommu=smmuv3 (TCG), PCIe root ports with an
+# e1000e NIC, an NVMe, and a switch with two e1000e behind them, and an arm64
+# initramfs (busybox-static,
 # the cross-built vfioctl with its libraries and loader, the modules it needs)
 # whose /test.sh prints TAP on the serial console. Exits 0 if every test
 # passed, 1 on a failed or missing test, 124 on timeout.
@@ -114,7 +115,15 @@ ARGS=(-accel tcg -M virt,iommu=smmuv3,gic-version=3 -cpu cortex-a72 -smp 2 -m 10
 	-netdev user,id=n1,restrict=on
 	-device e1000e,bus=rp1,netdev=n1,romfile=,mac=52:54:00:00:a6:01
 	-device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,slot=2
-	-device nvme,bus=rp2,serial=vfioctl-arm64)
+	-device nvme,bus=rp2,serial=vfioctl-arm64
+	-device pcie-root-port,id=rp3,bus=pcie.0,chassis=3,slot=3
+	-device x3130-upstream,id=up1,bus=rp3
+	-device xio3130-downstream,id=dn1,bus=up1,addr=00.0,chassis=4,slot=0
+	-device xio3130-downstream,id=dn2,bus=up1,addr=01.0,chassis=5,slot=0
+	-netdev user,id=n2,restrict=on
+	-device e1000e,bus=dn1,netdev=n2,romfile=,mac=52:54:00:00:a6:02
+	-netdev user,id=n3,restrict=on
+	-device e1000e,bus=dn2,netdev=n3,romfile=,mac=52:54:00:00:a6:03)
 
 echo "arm64: kernel $KREL, initramfs $(du -h "$INITRD" | cut -f1), timeout ${TIMEOUT}s" >&2
 T0=$(date +%s)

@@ -36,7 +36,11 @@ json_groups() {
 	awk '/^    \{$/ { if (g != "") print g; g = "" }
 	     /^          "address": / { gsub(/[",]/, "", $2); g = g " " $2 }
 	     END { if (g != "") print g }' "$1" |
-		while read -r line; do echo $line | tr ' ' '\n' | sort | tr '\n' ' '; echo; done | sort
+		while read -r line; do
+			# shellcheck disable=SC2086 # split the addresses
+			printf '%s\n' $line | sort | tr '\n' ' '
+			echo
+		done | sort
 }
 sysfs_groups() {
 	for g in /sys/kernel/iommu_groups/*; do
@@ -47,6 +51,7 @@ sysfs_groups() {
 
 NIC=$(find_pci 8086:10d3) # e1000e behind rp1
 NVME=$(find_pci 1b36:0010) # QEMU NVMe behind rp2
+# rp3 -> x3130 switch -> two downstream ports -> e1000e at 05:00.0 and 06:00.0
 echo "# NIC $NIC (driver $(driver_of "$NIC")), NVMe $NVME (driver $(driver_of "$NVME"))"
 
 # --- doctor: the SMMUv3 is on
@@ -81,6 +86,10 @@ check "groups --predict: agrees_with_kernel true" grep -q '^  "agrees_with_kerne
 grep '"kernel_model"' /tmp/p.json | diag
 check "NIC and NVMe in different non-empty groups" sh -c \
 	"grep -q ' *$NIC ' /tmp/s.m && ! grep '$NIC ' /tmp/s.m | grep -q '$NVME '"
+vfioctl groups --explain >/tmp/x.txt 2>&1
+rc=$?
+diag </tmp/x.txt
+check "groups --explain exits 0 (got $rc)" [ "$rc" = 0 ]
 
 # --- bind the NIC to vfio-pci and back
 # run.sh leaves this file when the kernel has CONFIG_IOMMUFD and CONFIG_VFIO_DEVICE_CDEV
@@ -110,6 +119,22 @@ rc=$?
 diag </tmp/r.txt
 check "restore exits 0 (got $rc)" [ "$rc" = 0 ]
 check "$NIC is back on e1000e (driver link: $(driver_of "$NIC"))" [ "$(driver_of "$NIC")" = e1000e ]
+
+# --- the switch's group: one bind takes both of its NICs, the ports stay
+SW1=0000:05:00.0 SW2=0000:06:00.0
+vfioctl bind "$SW1" >/tmp/b.txt 2>&1
+rc=$?
+diag </tmp/b.txt
+check "bind $SW1 (the switch's group) exits 0 (got $rc)" [ "$rc" = 0 ]
+check "$SW1 and its group-mate $SW2 are on vfio-pci ($(driver_of $SW1), $(driver_of $SW2))" \
+	[ "$(driver_of $SW1) $(driver_of $SW2)" = "vfio-pci vfio-pci" ]
+check "the switch's ports stay on pcieport ($(driver_of 0000:04:00.0))" \
+	[ "$(driver_of 0000:03:00.0) $(driver_of 0000:04:00.0) $(driver_of 0000:04:01.0)" = "pcieport pcieport pcieport" ]
+vfioctl restore "$SW1" >/tmp/r.txt 2>&1
+rc=$?
+diag </tmp/r.txt
+check "restore $SW1 exits 0 (got $rc); both back on e1000e ($(driver_of $SW1), $(driver_of $SW2))" \
+	[ "$rc $(driver_of $SW1) $(driver_of $SW2)" = "0 e1000e e1000e" ]
 
 # --- bad input exits 2
 vfioctl bind 0000:7f:1f.7 >/dev/null 2>/tmp/e
