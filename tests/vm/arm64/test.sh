@@ -95,6 +95,10 @@ check "groups --explain exits 0 (got $rc)" [ "$rc" = 0 ]
 # run.sh leaves this file when the kernel has CONFIG_IOMMUFD and CONFIG_VFIO_DEVICE_CDEV
 CDEV=0
 [ -e /etc/vfioctl-test-cdev ] && CDEV=1 && modprobe iommufd
+vfioctl check "$NIC" >/tmp/c.txt 2>&1
+rc=$?
+diag </tmp/c.txt
+check "check $NIC on e1000e: not viable, exit 1 (got $rc)" [ "$rc" = 1 ]
 vfioctl bind "$NIC" >/tmp/b.txt 2>&1
 rc=$?
 diag </tmp/b.txt
@@ -102,6 +106,11 @@ check "bind $NIC exits 0 (got $rc)" [ "$rc" = 0 ]
 check "$NIC is on vfio-pci (driver link: $(driver_of "$NIC"))" [ "$(driver_of "$NIC")" = vfio-pci ]
 G=$(basename "$(readlink "/sys/bus/pci/devices/$NIC/iommu_group")")
 check "/dev/vfio/$G exists" [ -c "/dev/vfio/$G" ]
+vfioctl check "$NIC" >/tmp/c.txt 2>&1
+rc=$?
+diag </tmp/c.txt
+check "check $NIC after bind: viable, exit 0 (got $rc)" [ "$rc" = 0 ]
+check "check: the kernel's VFIO (/dev/vfio/$G) says viable" grep -q '^kernel: VFIO says viable' /tmp/c.txt
 vfioctl --json list >/tmp/l.json 2>&1
 check "list --json: $NIC driver vfio-pci" sh -c \
 	"awk '/\"address\": \"$NIC\"/ { f = 1 } f && /\"driver\":/ { print; exit }' /tmp/l.json | grep -q '\"vfio-pci\"'"
