@@ -20,14 +20,15 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libkmod is dlopen()ed when needed (src/kmodlib.c): its cflags only
 PKG_LIBS = $(shell pkg-config --libs $(filter-out libkmod,$(PKGS)) 2>/dev/null)
-ALL_CFLAGS = -std=gnu11 $(WARN) -Iinclude -DVERSION='"$(VERSION)"' -DVFIOCTL_DATADIR='"$(DATADIR)"' -D_GNU_SOURCE $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+BASE_CFLAGS = -std=gnu11 $(WARN) -Iinclude -DVERSION='"$(VERSION)"' -DVFIOCTL_DATADIR='"$(DATADIR)"' -D_GNU_SOURCE
+ALL_CFLAGS = $(BASE_CFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 
 SRCS := $(sort $(wildcard src/*.c))
 OBJS := $(SRCS:src/%.c=build/obj/%.o)
 SAN_OBJS := $(SRCS:src/%.c=build/san/%.o)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: FORCE all deps run check check-unit check-bats check-fuzz check-docs check-format check-vm check-dracut fixtures \
+.PHONY: FORCE all deps run check check-unit check-bats check-fuzz check-docs check-format check-vm check-vm-extra check-dracut fixtures \
 	golden install clean bench format deb check-deb
 
 all: vfioctl
@@ -112,6 +113,21 @@ check-dracut: vfioctl
 check-vm: vfioctl
 	scripts/install-deps.sh --vm
 	tests/vm/check-vm.sh
+
+# aarch64 cross build for the Arm SMMUv3 boot, in build/arm64/ (the x86 ./vfioctl stays):
+# Debian's gcc-aarch64-linux-gnu and the arm64 -dev packages (install-deps.sh --vm-extra).
+ARM64_CC ?= aarch64-linux-gnu-gcc
+ARM64_PKG_CONFIG = PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig pkg-config
+build/arm64/vfioctl: $(SRCS) $(wildcard include/*.h) build/version
+	mkdir -p build/arm64
+	$(ARM64_CC) $(BASE_CFLAGS) $(shell $(ARM64_PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) -O2 -g \
+		-o $@ $(SRCS) $(shell $(ARM64_PKG_CONFIG) --libs $(filter-out libkmod,$(PKGS)) 2>/dev/null)
+
+# Arm: qemu-system-aarch64 -M virt,iommu=smmuv3 (TCG), Debian's arm64 kernel, an arm64 initramfs.
+check-vm-extra:
+	scripts/install-deps.sh --vm-extra
+	$(MAKE) build/arm64/vfioctl
+	tests/vm/arm64/run.sh
 
 # Boot each topology, snapshot it, store under tests/fixtures/ (then `make golden`).
 fixtures: vfioctl

@@ -14,7 +14,8 @@ enum iommu_kind {
 	IOMMU_KIND_NONE,
 	IOMMU_KIND_INTEL, /* Intel VT-d: ACPI DMAR, /sys/class/iommu/dmarN */
 	IOMMU_KIND_AMD, /* AMD-Vi: ACPI IVRS, ivhdN */
-	IOMMU_KIND_ARM, /* Arm SMMU: ACPI IORT or device tree, smmu* */
+	IOMMU_KIND_ARM, /* Arm SMMU (v1/v2, or unknown): ACPI IORT or device tree, smmu.* */
+	IOMMU_KIND_ARM_SMMUV3, /* Arm SMMUv3: "arm,smmu-v3" in the device tree, smmu3.* */
 	IOMMU_KIND_VIRTIO, /* virtio-iommu: ACPI VIOT or device tree */
 	IOMMU_KIND_OTHER,
 };

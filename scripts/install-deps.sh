@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install build/test dependencies of vfioctl on Debian 12 (bookworm).
 #
-# Usage: scripts/install-deps.sh [--deb] [--vm] [--bench] [--dracut] [--help]
+# Usage: scripts/install-deps.sh [--deb] [--vm] [--vm-extra] [--bench] [--dracut] [--help]
 #   (no option)  build + unit/bats test dependencies only
 #   --deb        additionally: what `make deb` / `make check-deb` need to
 #                build the Debian package and lint it (debhelper, dpkg-dev,
@@ -13,6 +13,13 @@
 #                installed) used by tests/vm/run.sh: bookworm's 6.1
 #                ($VFIOCTL_VM_CACHE/current) and bookworm-backports' 6.12
 #                ($VFIOCTL_VM_CACHE/backports).
+#   --vm-extra   --vm plus what `make check-vm-extra` (tests/vm/arm64) needs:
+#                qemu-system-arm (bookworm-backports), the arm64 architecture
+#                (dpkg --add-architecture), gcc-aarch64-linux-gnu and the arm64
+#                -dev packages of the build (a cross build of vfioctl), and,
+#                downloaded + unpacked, not installed: bookworm-backports'
+#                linux-image-arm64 ($VFIOCTL_VM_CACHE/arm64-backports) and
+#                busybox-static:arm64 ($VFIOCTL_VM_CACHE/arm64-busybox).
 #   --bench      --vm plus the tools `make bench` compares against:
 #                driverctl and dpdk (dpdk-devbind.py); lspci is in pciutils.
 #   --dracut     for `make check-dracut`: bookworm's dracut-core downloaded and
@@ -26,12 +33,13 @@
 # only runs when something is missing. Must run as root.
 set -eu
 
-DEB=0 VM=0 BENCH=0 DRACUT=0
+DEB=0 VM=0 VMEXTRA=0 BENCH=0 DRACUT=0
 for a in "$@"; do
 	case "$a" in
 	--dracut) DRACUT=1 ;;
 	--deb) DEB=1 ;;
 	--vm) DEB=1 VM=1 ;;
+	--vm-extra) DEB=1 VM=1 VMEXTRA=1 ;;
 	--bench) DEB=1 VM=1 BENCH=1 ;;
 	-h | --help)
 		sed -n '2,/^set -eu$/p' "$0" | sed '$d; s/^# \{0,1\}//'
@@ -70,11 +78,15 @@ apt_update() {
 	fi
 }
 
-# print the packages of $* that are not installed
+# print the packages of $* that are not installed (PKG: the native or the
+# arch-all one, not a foreign-architecture copy of it; PKG:ARCH: that one)
+NATIVE=$(dpkg --print-architecture)
 missing() {
 	for p in "$@"; do
-		s=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
-		[ "$s" = installed ] || echo "$p"
+		case "$p" in *:*) a=${p#*:} ;; *) a=$NATIVE ;; esac
+		dpkg-query -W -f='${Architecture} ${db:Status-Status}\n' "$p" 2>/dev/null |
+			awk -v a="$a" '($1 == a || $1 == "all") && $2 == "installed" { f = 1 } END { exit !f }' ||
+			echo "$p"
 	done
 }
 
@@ -201,9 +213,10 @@ fi
 # and unpack it into $CACHE/<pkg>_<version>/ and point $CACHE/NAME at it
 # (NAME.release: its uname -r). Never installed on the host.
 mkdir -p "$CACHE"
+KARCH=amd64
 resolve_kernel_pkg() { # [-t SUITE]
-	apt-cache depends "$@" linux-image-amd64 2>/dev/null |
-		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n1
+	apt-cache depends "$@" "linux-image-$KARCH:$KARCH" 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9][^ :]*\)\(:[a-z0-9]*\)\{0,1\}$/\1/p' | head -n1
 }
 fetch_kernel() { # NAME [-t SUITE]
 	name=$1
@@ -213,8 +226,8 @@ fetch_kernel() { # NAME [-t SUITE]
 		apt_update
 		KPKG=$(resolve_kernel_pkg "$@")
 	fi
-	[ -n "$KPKG" ] || die "cannot resolve linux-image-amd64 $*"
-	KVER=$(apt-cache show "$KPKG" 2>/dev/null | sed -n 's/^Version: //p' | head -n1)
+	[ -n "$KPKG" ] || die "cannot resolve linux-image-$KARCH $*"
+	KVER=$(apt-cache show "$KPKG:$KARCH" 2>/dev/null | sed -n 's/^Version: //p' | head -n1)
 	[ -n "$KVER" ] || die "no version of $KPKG"
 	TREE="$CACHE/${KPKG}_$KVER"
 	if [ -f "$TREE/.unpacked" ]; then
@@ -225,9 +238,9 @@ fetch_kernel() { # NAME [-t SUITE]
 		# download as the unprivileged _apt user where possible (no sandbox warning)
 		mkdir -p "$CACHE/download"
 		chown _apt "$CACHE/download" 2>/dev/null || true
-		(cd "$CACHE/download" && apt-get download -qq "$KPKG=$KVER") || {
+		(cd "$CACHE/download" && apt-get download -qq "$KPKG:$KARCH=$KVER") || {
 			apt_update
-			(cd "$CACHE/download" && apt-get download -qq "$KPKG=$KVER")
+			(cd "$CACHE/download" && apt-get download -qq "$KPKG:$KARCH=$KVER")
 		}
 		DEB=$(ls "$CACHE/download/${KPKG}_"*.deb | head -n1)
 		log "unpacking $(basename "$DEB")"
@@ -250,4 +263,47 @@ fetch_kernel() { # NAME [-t SUITE]
 fetch_kernel current
 # ... and bookworm-backports' (6.12 today): iommufd and the VFIO device cdev
 fetch_kernel backports -t bookworm-backports
+[ "$VMEXTRA" = 1 ] || {
+	log "done"
+	exit 0
+}
+
+# ------------------------------------------- Arm SMMUv3 boot (check-vm-extra)
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	log "dpkg --add-architecture arm64"
+	dpkg --add-architecture arm64
+	UPDATED=0
+	apt_update
+fi
+if command -v qemu-system-aarch64 >/dev/null &&
+	[ "$(dpkg-query -W -f='${Version}' qemu-system-arm 2>/dev/null)" = \
+		"$(dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null)" ]; then
+	log "qemu-system-arm already installed"
+else
+	log "installing qemu-system-arm from bookworm-backports"
+	apt_update
+	# the same backports suite as qemu-system-x86 (its qemu-system-data)
+	apt-get install -y -qq --no-install-recommends -t bookworm-backports qemu-system-arm
+fi
+install_missing arm64-cross gcc-aarch64-linux-gnu libc6-dev:arm64 libpci-dev:arm64 \
+	libudev-dev:arm64 libjansson-dev:arm64 libkmod-dev:arm64 libmnl-dev:arm64 libinih-dev:arm64
+KARCH=arm64
+fetch_kernel arm64-backports -t bookworm-backports
+# busybox-static:arm64 for the guest's initramfs (installing it would replace
+# the host's amd64 busybox-static)
+BBVER=$(apt-cache show busybox-static:arm64 2>/dev/null | sed -n 's/^Version: //p' | sort -V | tail -n1)
+[ -n "$BBVER" ] || die "no busybox-static:arm64"
+BBTREE="$CACHE/busybox-static-arm64_$BBVER"
+if [ -f "$BBTREE/.unpacked" ]; then
+	log "busybox-static:arm64 $BBVER already unpacked in $BBTREE"
+else
+	rm -rf "$BBTREE" "$CACHE/download-bb"
+	mkdir -p "$CACHE/download-bb"
+	chown _apt "$CACHE/download-bb" 2>/dev/null || true
+	(cd "$CACHE/download-bb" && apt-get download -qq "busybox-static:arm64=$BBVER")
+	dpkg-deb -x "$CACHE"/download-bb/busybox-static_*.deb "$BBTREE"
+	rm -rf "$CACHE/download-bb"
+	touch "$BBTREE/.unpacked"
+fi
+ln -sfn "$(basename "$BBTREE")" "$CACHE/arm64-busybox"
 log "done"

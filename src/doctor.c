@@ -61,6 +61,8 @@ static enum iommu_kind unit_kind(const char *name)
 		return IOMMU_KIND_INTEL;
 	if (startswith(name, "ivhd"))
 		return IOMMU_KIND_AMD;
+	if (startswith(name, "smmu3.")) /* arm-smmu-v3.c names its units smmu3.<address> */
+		return IOMMU_KIND_ARM_SMMUV3;
 	if (startswith(name, "smmu"))
 		return IOMMU_KIND_ARM;
 	if (startswith(name, "virtio"))
@@ -336,6 +338,15 @@ static void check_cmdline(struct ctx *c)
 		add(c, "kernel-cmdline", CHECK_PASS, "IOMMU parameters: %s%s", words, pt);
 }
 
+/* The first line of the log with both needles. */
+static long klog_find_both(const struct klog *log, const char *a, const char *b)
+{
+	for (long i = klog_find(log, a, 0); i >= 0; i = klog_find(log, a, i + 1))
+		if (strstr(log->lines[i], b))
+			return i;
+	return -1;
+}
+
 static void check_enabled(struct ctx *c)
 {
 	const struct iommu_facts *f = c->f;
@@ -346,6 +357,8 @@ static void check_enabled(struct ctx *c)
 	long amd = klog_find(log, "AMD-Vi: Found IOMMU", 0);
 	long amd_dis = klog_find(log, "AMD-Vi: AMD IOMMU disabled", 0);
 	long smmu = klog_find(log, "probing hardware configuration", 0);
+	/* SMMUv3 (6.12): "arm-smmu-v3 9050000.smmuv3: ias 44-bit, oas 44-bit (features ...)" */
+	long smmu3 = klog_find_both(log, "arm-smmu-v3", ": ias ");
 	long failed = klog_find(log, "DMAR: Failed", 0);
 	_cleanup_free_ char *units = xstrdup("");
 	_cleanup_free_ char *evidence = NULL;
@@ -368,6 +381,8 @@ static void check_enabled(struct ctx *c)
 		evidence = xasprintf("kernel log: \"%s\"", log->lines[amd]);
 	else if (smmu >= 0)
 		evidence = xasprintf("kernel log: \"%s\"", log->lines[smmu]);
+	else if (smmu3 >= 0)
+		evidence = xasprintf("kernel log: \"%s\"", log->lines[smmu3]);
 	else if (!log->read)
 		evidence = xasprintf("kernel log not read: %s", log->why ? log->why : "unknown");
 	else
@@ -435,7 +450,7 @@ static void check_interrupt_remapping(struct ctx *c)
 	bool on = false, off = false;
 	_cleanup_free_ char *why = NULL;
 
-	if (c->kind == IOMMU_KIND_ARM) {
+	if (c->kind == IOMMU_KIND_ARM || c->kind == IOMMU_KIND_ARM_SMMUV3) {
 		add(c, "interrupt-remapping", CHECK_SKIP,
 		    "Arm: MSIs are isolated by the GIC ITS, not by the SMMU (not checked)");
 		return;

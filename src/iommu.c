@@ -43,6 +43,8 @@ const char *iommu_kind_name(enum iommu_kind k)
 		return "AMD-Vi";
 	case IOMMU_KIND_ARM:
 		return "Arm SMMU";
+	case IOMMU_KIND_ARM_SMMUV3:
+		return "Arm SMMUv3";
 	case IOMMU_KIND_VIRTIO:
 		return "virtio-iommu";
 	case IOMMU_KIND_OTHER:
@@ -459,6 +461,8 @@ static enum iommu_kind dt_compatible_kind(int dirfd)
 	for (size_t i = 0; i < len; i++)
 		buf[i] = buf[i] ? (char)tolower((unsigned char)buf[i]) : ' ';
 	buf[len] = '\0';
+	if (strstr(buf, "smmu-v3"))
+		return IOMMU_KIND_ARM_SMMUV3;
 	if (strstr(buf, "smmu"))
 		return IOMMU_KIND_ARM;
 	if (strstr(buf, "virtio"))

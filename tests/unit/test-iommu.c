@@ -463,6 +463,34 @@ static void test_other_cases(void)
 		CHECK(detail_has(&r, "kernel-cmdline", "iommu.passthrough=1"));
 		iommu_facts_clear(&f);
 	}
+
+	/* Arm SMMUv3 of QEMU's virt,iommu=smmuv3 under Debian's 6.12 arm64 kernel
+	 * (tests/vm/arm64): its log has no "probing hardware configuration" */
+	{
+		static const char *const log[] = {
+			"arm-smmu-v3 9050000.smmuv3: allocated 65536 entries for cmdq",
+			"arm-smmu-v3 9050000.smmuv3: ias 44-bit, oas 44-bit (features 0x00088705)",
+		};
+
+		vm_facts(&f);
+		f.x86 = false;
+		f.acpi = f.dmar = false;
+		f.dmar_flags = -1;
+		f.devicetree = true;
+		f.dt_iommu = xstrdup("smmuv3@9050000");
+		f.dt_kind = IOMMU_KIND_ARM_SMMUV3;
+		set_units(&f, "smmu3.0x0000000009050000", 2, "DMA");
+		set_log(&f, log, ARRAY_SIZE(log));
+		f.interrupts_ir = -1;
+		eval(&f, &r);
+		CHECK(doctor_ok(&r));
+		CHECK(detail_has(&r, "firmware-table", "smmuv3@9050000: Arm SMMUv3"));
+		CHECK(detail_has(&r, "iommu-enabled",
+				 "Arm SMMUv3: 1 unit (smmu3.0x0000000009050000)"));
+		CHECK(detail_has(&r, "iommu-enabled", "ias 44-bit, oas 44-bit"));
+		EXPECT_ST(&r, "interrupt-remapping", "skip");
+		iommu_facts_clear(&f);
+	}
 	doctor_report_clear(&r);
 }
 
