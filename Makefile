@@ -28,7 +28,7 @@ OBJS := $(SRCS:src/%.c=build/obj/%.o)
 SAN_OBJS := $(SRCS:src/%.c=build/san/%.o)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: FORCE all deps run check check-unit check-bats check-fuzz check-docs check-format check-vm check-vm-extra check-dracut fixtures \
+.PHONY: FORCE all deps run check check-unit check-bats check-fuzz check-docs check-format check-vm check-vm-arm64 check-dracut fixtures \
 	golden install clean bench format deb check-deb
 
 all: vfioctl
@@ -115,7 +115,7 @@ check-vm: vfioctl
 	tests/vm/check-vm.sh
 
 # aarch64 cross build for the Arm SMMUv3 boot, in build/arm64/ (the x86 ./vfioctl stays):
-# Debian's gcc-aarch64-linux-gnu and the arm64 -dev packages (install-deps.sh --vm-extra).
+# Debian's gcc-aarch64-linux-gnu and the arm64 -dev packages (install-deps.sh --vm-arm64).
 ARM64_CC ?= aarch64-linux-gnu-gcc
 ARM64_PKG_CONFIG = PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig pkg-config
 build/arm64/vfioctl: $(SRCS) $(wildcard include/*.h) build/version
@@ -124,8 +124,8 @@ build/arm64/vfioctl: $(SRCS) $(wildcard include/*.h) build/version
 		-o $@ $(SRCS) $(shell $(ARM64_PKG_CONFIG) --libs $(filter-out libkmod,$(PKGS)) 2>/dev/null)
 
 # Arm: qemu-system-aarch64 -M virt,iommu=smmuv3 (TCG), Debian's arm64 kernel, an arm64 initramfs.
-check-vm-extra:
-	scripts/install-deps.sh --vm-extra
+check-vm-arm64:
+	scripts/install-deps.sh --vm-arm64
 	$(MAKE) build/arm64/vfioctl
 	tests/vm/arm64/run.sh
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install build/test dependencies of vfioctl on Debian 12 (bookworm).
 #
-# Usage: scripts/install-deps.sh [--deb] [--vm] [--vm-extra] [--bench] [--dracut] [--help]
+# Usage: scripts/install-deps.sh [--deb] [--vm] [--vm-arm64] [--bench] [--dracut] [--help]
 #   (no option)  build + unit/bats test dependencies only
 #   --deb        additionally: what `make deb` / `make check-deb` need to
 #                build the Debian package and lint it (debhelper, dpkg-dev,
@@ -13,7 +13,7 @@
 #                installed) used by tests/vm/run.sh: bookworm's 6.1
 #                ($VFIOCTL_VM_CACHE/current) and bookworm-backports' 6.12
 #                ($VFIOCTL_VM_CACHE/backports).
-#   --vm-extra   --vm plus what `make check-vm-extra` (tests/vm/arm64) needs:
+#   --vm-arm64   --vm plus what `make check-vm-arm64` (tests/vm/arm64) needs:
 #                qemu-system-arm (bookworm-backports), the arm64 architecture
 #                (dpkg --add-architecture), gcc-aarch64-linux-gnu and the arm64
 #                -dev packages of the build (a cross build of vfioctl), and,
@@ -33,13 +33,13 @@
 # only runs when something is missing. Must run as root.
 set -eu
 
-DEB=0 VM=0 VMEXTRA=0 BENCH=0 DRACUT=0
+DEB=0 VM=0 VMARM64=0 BENCH=0 DRACUT=0
 for a in "$@"; do
 	case "$a" in
 	--dracut) DRACUT=1 ;;
 	--deb) DEB=1 ;;
 	--vm) DEB=1 VM=1 ;;
-	--vm-extra) DEB=1 VM=1 VMEXTRA=1 ;;
+	--vm-arm64) DEB=1 VM=1 VMARM64=1 ;;
 	--bench) DEB=1 VM=1 BENCH=1 ;;
 	-h | --help)
 		sed -n '2,/^set -eu$/p' "$0" | sed '$d; s/^# \{0,1\}//'
@@ -263,12 +263,12 @@ fetch_kernel() { # NAME [-t SUITE]
 fetch_kernel current
 # ... and bookworm-backports' (6.12 today): iommufd and the VFIO device cdev
 fetch_kernel backports -t bookworm-backports
-[ "$VMEXTRA" = 1 ] || {
+[ "$VMARM64" = 1 ] || {
 	log "done"
 	exit 0
 }
 
-# ------------------------------------------- Arm SMMUv3 boot (check-vm-extra)
+# ------------------------------------------- Arm SMMUv3 boot (check-vm-arm64)
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 	log "dpkg --add-architecture arm64"
 	dpkg --add-architecture arm64

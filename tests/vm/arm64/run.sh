@@ -1,5 +1,5 @@
 #!/bin/bash
-# The Arm SMMUv3 boot (make check-vm-extra): Debian's arm64 stock kernel under
+# The Arm SMMUv3 boot (make check-vm-arm64): Debian's arm64 stock kernel under
 # qemu-system-aarch64 -M virt,iommu=smmuv3 (TCG), PCIe root ports with an
 # e1000e NIC, an NVMe, and a switch with two e1000e behind them, and an arm64
 # initramfs (busybox-static,
@@ -8,7 +8,7 @@
 # passed, 1 on a failed or missing test, 124 on timeout.
 #
 # Environment: VFIOCTL_VM_CACHE (/var/cache/vfioctl-vm, filled by
-# scripts/install-deps.sh --vm-extra), VFIOCTL_ARM64 (the aarch64 vfioctl,
+# scripts/install-deps.sh --vm-arm64), VFIOCTL_ARM64 (the aarch64 vfioctl,
 # default build/arm64/vfioctl: make build/arm64/vfioctl), VFIOCTL_VM_TIMEOUT
 # (seconds, default 900), VFIOCTL_VM_LOG (the console log, default
 # build/arm64/console.log).
@@ -29,13 +29,13 @@ die() {
 }
 
 [ -s "$CACHE/arm64-backports.release" ] && [ -x "$BUSYBOX" ] ||
-	die "no arm64 kernel or busybox in $CACHE: run scripts/install-deps.sh --vm-extra"
+	die "no arm64 kernel or busybox in $CACHE: run scripts/install-deps.sh --vm-arm64"
 KREL=$(cat "$CACHE/arm64-backports.release")
 KERNEL=$TREE/boot/vmlinuz-$KREL
 [ -x "$VFIOCTL" ] || die "$VFIOCTL missing: make build/arm64/vfioctl"
 aarch64-linux-gnu-readelf -h "$VFIOCTL" 2>/dev/null | grep -q 'Machine: *AArch64' ||
 	die "$VFIOCTL is not an aarch64 binary (make build/arm64/vfioctl)"
-command -v qemu-system-aarch64 >/dev/null || die "qemu-system-aarch64 missing (install-deps.sh --vm-extra)"
+command -v qemu-system-aarch64 >/dev/null || die "qemu-system-aarch64 missing (install-deps.sh --vm-arm64)"
 READELF=aarch64-linux-gnu-readelf
 
 # iommufd and the VFIO device cdev: tested when the kernel has both (Debian's
