@@ -118,27 +118,39 @@ install_missing build/test $PKGS
 # only for `make bench`: the tools it measures vfioctl against
 [ "$BENCH" = 0 ] || install_missing bench driverctl dpdk
 
+# unpack_pkg PKG[:ARCH]=VERSION TREE: download the package (as the unprivileged
+# _apt user where possible: no sandbox warning) and unpack it into TREE, never
+# installing it; TREE/.unpacked marks a complete unpack. Returns 1 if TREE was
+# already unpacked.
+unpack_pkg() {
+	spec=$1 tree=$2 dl="$CACHE/download.$$"
+	if [ -f "$tree/.unpacked" ]; then
+		log "$spec already unpacked in $tree"
+		return 1
+	fi
+	log "downloading $spec into $CACHE"
+	rm -rf "$tree" "$dl"
+	mkdir -p "$dl" "$tree"
+	chown _apt "$dl" 2>/dev/null || true
+	(cd "$dl" && apt-get download -qq "$spec") || {
+		apt_update
+		(cd "$dl" && apt-get download -qq "$spec")
+	}
+	for deb in "$dl"/*.deb; do
+		log "unpacking $(basename "$deb")"
+		dpkg-deb -x "$deb" "$tree"
+	done
+	rm -rf "$dl"
+	touch "$tree/.unpacked"
+}
+
 # dracut-core, unpacked: the dracut script, its modules, dracut-install, lsinitrd
 if [ "$DRACUT" = 1 ]; then
 	DVER=$(apt-cache show dracut-core 2>/dev/null | sed -n 's/^Version: //p' | sort -V | grep -v bpo | tail -n1)
 	[ -n "$DVER" ] || { apt_update; DVER=$(apt-cache show dracut-core | sed -n 's/^Version: //p' | grep -v bpo | sort -V | tail -n1); }
 	[ -n "$DVER" ] || die "no dracut-core package"
 	DTREE="$CACHE/dracut-core_$DVER"
-	if [ -f "$DTREE/.unpacked" ]; then
-		log "dracut-core $DVER already unpacked in $DTREE"
-	else
-		log "downloading dracut-core $DVER into $CACHE"
-		rm -rf "$DTREE" "$CACHE/download-dracut"
-		mkdir -p "$CACHE/download-dracut"
-		chown _apt "$CACHE/download-dracut" 2>/dev/null || true
-		(cd "$CACHE/download-dracut" && apt-get download -qq "dracut-core=$DVER") || {
-			apt_update
-			(cd "$CACHE/download-dracut" && apt-get download -qq "dracut-core=$DVER")
-		}
-		dpkg-deb -x "$CACHE"/download-dracut/dracut-core_*.deb "$DTREE"
-		rm -rf "$CACHE/download-dracut"
-		touch "$DTREE/.unpacked"
-	fi
+	unpack_pkg "dracut-core=$DVER" "$DTREE" || true
 	ln -sfn "$(basename "$DTREE")" "$CACHE/dracut"
 fi
 
@@ -230,28 +242,11 @@ fetch_kernel() { # NAME [-t SUITE]
 	KVER=$(apt-cache show "$KPKG:$KARCH" 2>/dev/null | sed -n 's/^Version: //p' | head -n1)
 	[ -n "$KVER" ] || die "no version of $KPKG"
 	TREE="$CACHE/${KPKG}_$KVER"
-	if [ -f "$TREE/.unpacked" ]; then
-		log "kernel $KPKG $KVER already unpacked in $TREE"
-	else
-		log "downloading $KPKG $KVER into $CACHE"
-		rm -rf "$TREE" "$CACHE/download"
-		# download as the unprivileged _apt user where possible (no sandbox warning)
-		mkdir -p "$CACHE/download"
-		chown _apt "$CACHE/download" 2>/dev/null || true
-		(cd "$CACHE/download" && apt-get download -qq "$KPKG:$KARCH=$KVER") || {
-			apt_update
-			(cd "$CACHE/download" && apt-get download -qq "$KPKG:$KARCH=$KVER")
-		}
-		DEB=$(ls "$CACHE/download/${KPKG}_"*.deb | head -n1)
-		log "unpacking $(basename "$DEB")"
-		mkdir -p "$TREE"
-		dpkg-deb -x "$DEB" "$TREE"
-		rm -rf "$CACHE/download"
+	if unpack_pkg "$KPKG:$KARCH=$KVER" "$TREE"; then
 		# the package's postinst would run depmod; do it for the unpacked tree
 		for r in "$TREE"/lib/modules/*; do
 			depmod -b "$TREE" "$(basename "$r")"
 		done
-		touch "$TREE/.unpacked"
 	fi
 	UNAME=$(ls "$TREE/lib/modules" | head -n1)
 	[ -s "$TREE/lib/modules/$UNAME/modules.dep" ] || depmod -b "$TREE" "$UNAME"
@@ -294,16 +289,6 @@ fetch_kernel arm64-backports -t bookworm-backports
 BBVER=$(apt-cache show busybox-static:arm64 2>/dev/null | sed -n 's/^Version: //p' | sort -V | tail -n1)
 [ -n "$BBVER" ] || die "no busybox-static:arm64"
 BBTREE="$CACHE/busybox-static-arm64_$BBVER"
-if [ -f "$BBTREE/.unpacked" ]; then
-	log "busybox-static:arm64 $BBVER already unpacked in $BBTREE"
-else
-	rm -rf "$BBTREE" "$CACHE/download-bb"
-	mkdir -p "$CACHE/download-bb"
-	chown _apt "$CACHE/download-bb" 2>/dev/null || true
-	(cd "$CACHE/download-bb" && apt-get download -qq "busybox-static:arm64=$BBVER")
-	dpkg-deb -x "$CACHE"/download-bb/busybox-static_*.deb "$BBTREE"
-	rm -rf "$CACHE/download-bb"
-	touch "$BBTREE/.unpacked"
-fi
+unpack_pkg "busybox-static:arm64=$BBVER" "$BBTREE" || true
 ln -sfn "$(basename "$BBTREE")" "$CACHE/arm64-busybox"
 log "done"
