@@ -258,9 +258,8 @@ elif [ "$IOMMU" = 1 ] && [ "$IOMMU_KIND" = virtio ]; then
 	# no interrupt remapping; QEMU builds the ACPI VIOT table for it
 	ARGS+=(-device virtio-iommu-pci)
 elif [ "$IOMMU" = 1 ]; then
-	# pt=off: the emulated devices' DMA is translated by the IOMMU; with
-	# QEMU's default pt=on the AHCI controller fails ("AHCI: Failed to start
-	# DMA engine: bad command list buffer address")
+	# pt=off: with QEMU's default pt=on the AHCI controller's DMA fails
+	# ("AHCI: Failed to start DMA engine: bad command list buffer address")
 	ARGS+=(-device "amd-iommu,intremap=$INTREMAP,pt=off")
 fi
 # the harness' own devices: virtio-9p at 00:10.0, 00:11.0, 00:12.0
