@@ -26,6 +26,8 @@ BOOTS=(
 	"legacy-noiommu|--topology legacy --no-iommu"
 	"bridge-iommu-off|--topology bridge --append intel_iommu=off"
 	"bridge-nointremap|--topology bridge --intremap off"
+	# AMD-Vi (amd-iommu; the guest runs with noapic, so no interrupt remapping)
+	"amd|--topology bridge --iommu amd"
 	# the Debian package and Ansible (suites/deb.bats), then the boot after it:
 	# boot-setup.sh unpacks the disk state deb.bats saved (see there)
 	"deb|--topology boot --systemd --timeout 1200||deb"

@@ -4,12 +4,14 @@
 #   bridge-noiommu     no intel-iommu device: no firmware table, IOMMU not enabled
 #   bridge-iommu-off   intel_iommu=off after the harness' intel_iommu=on
 #   bridge-nointremap  -device intel-iommu,intremap=off
+#   amd                -device amd-iommu (AMD-Vi), the guest with noapic: no
+#                      interrupt remapping (run.sh, README "AMD-Vi")
 # and the proof behind the verdicts: VFIO_SET_IOMMU on a group bound to vfio-pci
 # works when doctor passes and is refused (EPERM) when interrupt remapping is off,
 # until allow_unsafe_interrupts is set. Other boots only get the cheap sysfs test.
 load helpers
 
-DOCTOR_BOOTS=" bridge bridge-noiommu bridge-iommu-off bridge-nointremap "
+DOCTOR_BOOTS=" bridge bridge-noiommu bridge-iommu-off bridge-nointremap amd "
 
 # Verdicts ("id=status ...") expected as root before anything is loaded.
 expected() {
@@ -20,6 +22,7 @@ expected() {
 	bridge-noiommu) echo "cpu-virt=pass firmware-table=fail kernel-cmdline=skip iommu-enabled=fail interrupt-remapping=skip iommu-mode=skip $tail" ;;
 	bridge-iommu-off) echo "$pre kernel-cmdline=fail iommu-enabled=fail interrupt-remapping=pass iommu-mode=skip $tail" ;;
 	bridge-nointremap) echo "$pre kernel-cmdline=pass iommu-enabled=pass interrupt-remapping=fail iommu-mode=pass $tail" ;;
+	amd) echo "$pre kernel-cmdline=pass iommu-enabled=pass interrupt-remapping=fail iommu-mode=pass $tail" ;;
 	esac
 }
 
@@ -32,7 +35,7 @@ check_field() { # json id field
 }
 
 doctor_boot() {
-	[[ $DOCTOR_BOOTS == *" $BOOT "* ]] || skip "doctor's boots only (bridge, bridge-noiommu, bridge-iommu-off, bridge-nointremap)"
+	[[ $DOCTOR_BOOTS == *" $BOOT "* ]] || skip "doctor's boots only (bridge, bridge-noiommu, bridge-iommu-off, bridge-nointremap, amd)"
 }
 
 setup() {
@@ -162,6 +165,25 @@ set_iommu() {
 	run set_iommu "$GROUP"
 	echo N >/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts
 	assert_output "SET_IOMMU: ok"
+}
+
+@test "live amd: doctor names AMD-Vi (IVRS, ivhd0) and interrupt remapping off, as the kernel says; VFIO refuses the group" {
+	[ "$BOOT" = amd ] || skip "amd boot only"
+	[ -e /sys/class/iommu/ivhd0 ]
+	# noapic (run.sh): the kernel does not enable interrupt remapping
+	dmesg | grep -q 'Not enabling interrupt remapping due to skipped IO-APIC setup'
+	run grep -c ' IR-' /proc/interrupts
+	assert_output 0
+	run vfioctl --json doctor
+	assert_equal "$status" 1
+	assert_equal "$(check_field "$output" firmware-table detail)" "ACPI IVRS: AMD-Vi"
+	[[ "$(check_field "$output" iommu-enabled detail)" == "AMD-Vi: 1 unit (ivhd0), $(ls /sys/kernel/iommu_groups | wc -l) IOMMU groups; "* ]]
+	assert_equal "$(check_field "$output" interrupt-remapping detail)" \
+		"disabled: /proc/interrupts shows no IR- interrupt chips; vfio_iommu_type1 refuses to attach IOMMU groups without it"
+	command -v python3 >/dev/null || skip "no python3 for the VFIO ioctls"
+	bind_e1000_group
+	run set_iommu "$GROUP"
+	assert_output "SET_IOMMU: Operation not permitted"
 }
 
 @test "live bridge-noiommu: vfio loads, /dev/vfio/vfio appears, doctor still fails" {
