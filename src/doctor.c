@@ -447,7 +447,9 @@ static void check_interrupt_remapping(struct ctx *c)
 	long refused = klog_find_last(log, "No interrupt remapping support");
 	int unsafe = bool_value(f->allow_unsafe, f->allow_unsafe != NULL);
 	const char *intremap = kcmdline_last_opt(&c->cmd, "intremap", "off", "on");
-	bool on = false, off = false;
+	/* x86 enable_IR_x2apic(): no IO-APIC set up (noapic), no remapping either */
+	long skipped = klog_find(log, "Not enabling interrupt remapping due to skipped IO-APIC", 0);
+	bool noapic = false, on = false, off = false;
 	_cleanup_free_ char *why = NULL;
 
 	if (c->kind == IOMMU_KIND_ARM || c->kind == IOMMU_KIND_ARM_SMMUV3) {
@@ -464,6 +466,13 @@ static void check_interrupt_remapping(struct ctx *c)
 	} else if (streq(intremap, "off")) {
 		off = true;
 		why = xstrdup("intremap=off on the kernel command line");
+	} else if (skipped >= 0) {
+		bool bare = false;
+
+		kcmdline_get(&c->cmd, "noapic", &bare);
+		off = noapic = true;
+		why = xasprintf("kernel log: \"%s\"%s", log->lines[skipped],
+				bare ? " (noapic on the command line)" : "");
 	} else if (f->dmar_flags >= 0 && !(f->dmar_flags & 1)) {
 		off = true;
 		why = xstrdup(
@@ -509,15 +518,17 @@ static void check_interrupt_remapping(struct ctx *c)
 	    "disabled: %s; vfio_iommu_type1 refuses to attach IOMMU groups without it%s%s%s", why,
 	    refused >= 0 ? " (kernel log: \"" : "", refused >= 0 ? log->lines[refused] : "",
 	    refused >= 0 ? "\")" : "");
-	if (streq(intremap, "off")) {
-		_cleanup_free_ char *what = xstrdup("remove intremap=off");
+	if (streq(intremap, "off") || noapic) {
+		_cleanup_free_ char *what =
+			xstrdup(noapic ? "remove noapic" : "remove intremap=off");
 
 		hint(c, cmdline_howto(f, what));
 	} else if (f->hypervisor) {
-		hint(c, xstrdup("give the VM an IOMMU with interrupt remapping (QEMU: -device "
-				"intel-iommu,intremap=on with -machine kernel-irqchip=split); or, "
-				"accepting the risk, load vfio_iommu_type1 with "
-				"allow_unsafe_interrupts=1"));
+		hint(c, xasprintf("give the VM an IOMMU with interrupt remapping (QEMU: -device "
+				  "%s,intremap=on with -machine kernel-irqchip=split); or, "
+				  "accepting the risk, load vfio_iommu_type1 with "
+				  "allow_unsafe_interrupts=1",
+				  c->kind == IOMMU_KIND_AMD ? "amd-iommu" : "intel-iommu"));
 	} else {
 		hint(c,
 		     xstrdup("enable interrupt remapping in the firmware setup (often part of "

@@ -302,6 +302,25 @@ static void test_vm_boots(void)
 		CHECK(hint_has(&r, "interrupt-remapping", "remove intremap=off"));
 		iommu_facts_clear(&f);
 	}
+
+	/* noapic (the amd VM boot): no IO-APIC set up, so no interrupt remapping */
+	{
+		static const char *const log[] = {
+			"AMD-Vi: Using global IVHD EFR:0x0, EFR2:0x0",
+			"x86/cpu: Not enabling interrupt remapping due to skipped IO-APIC setup",
+		};
+
+		vm_facts(&f);
+		f.interrupts_ir = 0;
+		free(f.cmdline);
+		f.cmdline = xstrdup("console=ttyS0 noapic");
+		set_log(&f, log, ARRAY_SIZE(log));
+		eval(&f, &r);
+		EXPECT_ST(&r, "interrupt-remapping", "fail");
+		CHECK(detail_has(&r, "interrupt-remapping", "skipped IO-APIC setup\" (noapic on"));
+		CHECK(hint_has(&r, "interrupt-remapping", "remove noapic"));
+		iommu_facts_clear(&f);
+	}
 	doctor_report_clear(&r);
 }
 
