@@ -467,12 +467,10 @@ static void check_interrupt_remapping(struct ctx *c)
 		off = true;
 		why = xstrdup("intremap=off on the kernel command line");
 	} else if (skipped >= 0) {
-		bool bare = false;
-
-		kcmdline_get(&c->cmd, "noapic", &bare);
-		off = noapic = true;
+		kcmdline_get(&c->cmd, "noapic", &noapic);
+		off = true;
 		why = xasprintf("kernel log: \"%s\"%s", log->lines[skipped],
-				bare ? " (noapic on the command line)" : "");
+				noapic ? " (noapic on the command line)" : "");
 	} else if (f->dmar_flags >= 0 && !(f->dmar_flags & 1)) {
 		off = true;
 		why = xstrdup(

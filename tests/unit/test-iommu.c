@@ -319,6 +319,13 @@ static void test_vm_boots(void)
 		EXPECT_ST(&r, "interrupt-remapping", "fail");
 		CHECK(detail_has(&r, "interrupt-remapping", "skipped IO-APIC setup\" (noapic on"));
 		CHECK(hint_has(&r, "interrupt-remapping", "remove noapic"));
+		/* the IO-APIC skipped for another reason: nothing to remove */
+		free(f.cmdline);
+		f.cmdline = xstrdup("console=ttyS0");
+		eval(&f, &r);
+		EXPECT_ST(&r, "interrupt-remapping", "fail");
+		CHECK(!detail_has(&r, "interrupt-remapping", "noapic on"));
+		CHECK(!hint_has(&r, "interrupt-remapping", "remove noapic"));
 		iommu_facts_clear(&f);
 	}
 	doctor_report_clear(&r);
