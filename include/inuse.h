@@ -12,6 +12,7 @@
  * sentence: what, why, and how to free it.
  */
 
+struct topo;
 struct topo_dev;
 struct inuse_ctx;
 
@@ -25,9 +26,9 @@ static inline void inuse_ctx_freep(struct inuse_ctx **c)
 }
 #define _cleanup_inuse_ctx_ __attribute__((cleanup(inuse_ctx_freep)))
 
-/* Append blockers and warnings for d (strv vectors, see util.h strv_push). */
-void inuse_check(struct inuse_ctx *c, const struct topo_dev *d, char ***blockers, size_t *nb,
-		 char ***warnings, size_t *nw);
+/* Append blockers and warnings for d, one of t (strv vectors, see util.h strv_push). */
+void inuse_check(struct inuse_ctx *c, const struct topo *t, const struct topo_dev *d,
+		 char ***blockers, size_t *nb, char ***warnings, size_t *nw);
 
 /* Processes holding /dev/vfio/GROUP open, "PID (comm)" joined with ", "; NULL: none. */
 char *inuse_vfio_group_holders(struct inuse_ctx *c, int group);

@@ -61,7 +61,8 @@ struct rebind_item {
 
 struct rebind_batch {
 	struct rebind_item *items;
-	size_t n;
+	size_t n, cap;
+	size_t *index, index_size; /* items by address (rebind.c) */
 	bool dry_run;
 	bool force; /* go on despite blockers */
 	bool no_udev_wait; /* verify with the kernel's events, not udev's (bind --no-udev-wait) */
@@ -71,6 +72,8 @@ struct rebind_batch {
 	size_t n_warnings;
 	/* why the batch failed before any write (no driver, lock, journal); NULL */
 	char *error;
+	/* scanned under the engine lock (rebind_lock_try()): no re-read before writing */
+	bool state_locked;
 };
 
 struct rebind_batch *rebind_batch_new(bool dry_run, bool force);
@@ -149,6 +152,12 @@ int rebind_require_root(const char *what, bool dry_run);
  * shares it. 0, or -E_REFUSED when another process holds it (said on stderr).
  */
 int rebind_lock_hold(void);
+/*
+ * The same, quietly, before a batch's scan: true if held. What is then read
+ * cannot be moved by another vfioctl before the writes, so the engine skips
+ * re-reading it (make bench: one read of every device less).
+ */
+bool rebind_lock_try(void);
 /* In a forked child that may outlive the caller: do not keep the lock. */
 void rebind_lock_close_inherited(void);
 

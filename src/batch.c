@@ -33,13 +33,16 @@ int batch_named(struct rebind_batch **b, struct topo **t, const char *operation,
 		size_t n, const struct batch_flags *f, enum rebind_op op, const char *driver)
 {
 	int r = rebind_require_root(operation, f->dry_run);
+	bool locked;
 
 	if (r < 0)
 		return r;
+	locked = !f->dry_run && rebind_lock_try();
 	r = rebind_scan_for(t, devs, n);
 	if (r < 0)
 		return r;
 	*b = rebind_batch_new(f->dry_run, f->force);
+	(*b)->state_locked = locked;
 	return rebind_add_named(*b, *t, devs, n, op, driver, f->only);
 }
 

@@ -44,6 +44,7 @@ int cmd_restore(int argc, char *argv[])
 	_cleanup_rebind_batch_ struct rebind_batch *b = NULL;
 	struct batch_flags f = { 0 };
 	char **journal = NULL;
+	bool locked;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, restore_options.shortopts, restore_options.longopts,
@@ -71,6 +72,7 @@ int cmd_restore(int argc, char *argv[])
 	r = rebind_require_root("restore", f.dry_run);
 	if (r < 0)
 		return r;
+	locked = !f.dry_run && rebind_lock_try();
 	rebind_journal_devices(&journal);
 	r = rebind_scan_for(&t, journal, strv_length(journal));
 	if (r < 0) {
@@ -78,6 +80,7 @@ int cmd_restore(int argc, char *argv[])
 		return r;
 	}
 	b = rebind_batch_new(f.dry_run, f.force);
+	b->state_locked = locked;
 	for (char **a = journal; a && *a; a++) {
 		struct topo_dev *d = topo_find(t, *a);
 

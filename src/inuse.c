@@ -35,6 +35,8 @@ struct route {
 
 struct inuse_ctx {
 	bool have_openers, have_mounts, have_routes;
+	const struct topo *vfio_seen_in; /* any_vfio is of this topology */
+	bool any_vfio;
 	struct opener *openers;
 	size_t n_openers;
 	struct mount *mounts;
@@ -455,12 +457,37 @@ static void check_boot_vga(const struct topo_dev *d, char ***blockers, size_t *n
 	free(fb);
 }
 
-void inuse_check(struct inuse_ctx *c, const struct topo_dev *d, char ***blockers, size_t *nb,
-		 char ***warnings, size_t *nw)
+static bool on_vfio(const struct topo_dev *d)
+{
+	return d->driver && startswith(d->driver, "vfio");
+}
+
+/* Only a VFIO driver gives a group its /dev/vfio/N: else nobody can hold it open. */
+static bool group_on_vfio(struct inuse_ctx *c, const struct topo *t, int group)
+{
+	if (group < 0)
+		return false;
+	if (c->vfio_seen_in != t) {
+		/* once per topology: a batch VFIO has nothing of skips the search */
+		c->vfio_seen_in = t;
+		c->any_vfio = false;
+		for (size_t i = 0; i < t->n && !c->any_vfio; i++)
+			c->any_vfio = on_vfio(&t->devs[i]);
+	}
+	if (!c->any_vfio)
+		return false;
+	for (size_t i = 0; i < t->n; i++)
+		if (t->devs[i].iommu_group == group && on_vfio(&t->devs[i]))
+			return true;
+	return false;
+}
+
+void inuse_check(struct inuse_ctx *c, const struct topo *t, const struct topo_dev *d,
+		 char ***blockers, size_t *nb, char ***warnings, size_t *nw)
 {
 	_cleanup_free_ char *holders = NULL;
 	_cleanup_closedir_ DIR *vdir = NULL;
-	_cleanup_free_ char *vpath = xasprintf("%s/vfio-dev", d->sysfs_path);
+	_cleanup_free_ char *vpath = NULL;
 	struct dirent *de;
 
 	for (size_t i = 0; i < d->n_netdevs; i++)
@@ -469,14 +496,19 @@ void inuse_check(struct inuse_ctx *c, const struct topo_dev *d, char ***blockers
 		check_block(c, d->blockdevs[i], blockers, nb);
 	check_boot_vga(d, blockers, nb);
 
-	holders = inuse_vfio_group_holders(c, d->iommu_group);
+	/* no walk of every process's files for a batch that VFIO has none of */
+	if (group_on_vfio(c, t, d->iommu_group))
+		holders = inuse_vfio_group_holders(c, d->iommu_group);
 	if (holders)
 		strv_consume(blockers, nb,
 			     xasprintf("/dev/vfio/%d (group of %s) is open by %s: a VM or VFIO "
 				       "program is using it; stop it first",
 				       d->iommu_group, d->addr, holders));
 	/* the per-device cdev of iommufd/VFIO cdev users (/dev/vfio/devices/vfioN) */
-	vdir = sysfs_opendir(vpath);
+	if (on_vfio(d) && d->sysfs_path) {
+		vpath = xasprintf("%s/vfio-dev", d->sysfs_path);
+		vdir = sysfs_opendir(vpath);
+	}
 	while (vdir && (de = readdir(vdir))) {
 		_cleanup_free_ char *cdev = NULL, *who = NULL;
 

@@ -78,6 +78,7 @@ void rebind_batch_free(struct rebind_batch *b)
 	for (size_t i = 0; i < b->n; i++)
 		item_clear(&b->items[i]);
 	free(b->items);
+	free(b->index);
 	strv_free(b->blockers);
 	strv_free(b->warnings);
 	free(b->error);
@@ -101,6 +102,53 @@ static bool driver_name_valid(const char *s)
 	return true;
 }
 
+/*
+ * Items by address (open addressing, slots hold index + 1): a batch of a
+ * thousand devices looks each up several times while it is planned.
+ */
+static size_t addr_hash(const char *addr)
+{
+	size_t h = 14695981039346656037ULL;
+
+	for (; *addr; addr++)
+		h = (h ^ (unsigned char)*addr) * 1099511628211ULL;
+	return h;
+}
+
+static void index_put(struct rebind_batch *b, size_t i)
+{
+	size_t slot = addr_hash(b->items[i].addr) & (b->index_size - 1);
+
+	while (b->index[slot])
+		slot = (slot + 1) & (b->index_size - 1);
+	b->index[slot] = i + 1;
+}
+
+/* Room for one more item, at most half full. */
+static void index_reserve(struct rebind_batch *b)
+{
+	if (2 * (b->n + 1) > b->index_size) {
+		free(b->index);
+		b->index_size = b->index_size ? 2 * b->index_size : 64;
+		b->index = xcalloc(b->index_size, sizeof(*b->index));
+		for (size_t j = 0; j < b->n; j++)
+			index_put(b, j);
+	}
+}
+
+static struct rebind_item *item_find(struct rebind_batch *b, const char *addr)
+{
+	size_t slot;
+
+	if (!b->index_size)
+		return NULL;
+	for (slot = addr_hash(addr) & (b->index_size - 1); b->index[slot];
+	     slot = (slot + 1) & (b->index_size - 1))
+		if (streq(b->items[b->index[slot] - 1].addr, addr))
+			return &b->items[b->index[slot] - 1];
+	return NULL;
+}
+
 int rebind_add(struct rebind_batch *b, const struct topo_dev *d, enum rebind_op op,
 	       const char *target)
 {
@@ -114,19 +162,23 @@ int rebind_add(struct rebind_batch *b, const struct topo_dev *d, enum rebind_op 
 		log_error("%s: not a valid driver name", target ? target : "(none)");
 		return -E_USAGE;
 	}
-	for (size_t i = 0; i < b->n; i++) {
-		if (!streq(b->items[i].addr, d->addr))
-			continue;
-		if (b->items[i].op != op || !streq_null(b->items[i].target, target)) {
+	it = item_find(b, d->addr);
+	if (it) {
+		if (it->op != op || !streq_null(it->target, target)) {
 			log_error("%s: asked for twice with different targets", d->addr);
 			return -E_USAGE;
 		}
 		return 0;
 	}
-	b->items = xrealloc(b->items, (b->n + 1) * sizeof(*it));
+	if (b->n == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 16;
+		b->items = xrealloc(b->items, b->cap * sizeof(*it));
+	}
+	index_reserve(b);
 	it = &b->items[b->n++];
 	*it = (struct rebind_item){ .op = op, .iommu_group = d->iommu_group };
 	snprintf(it->addr, sizeof(it->addr), "%s", d->addr);
+	index_put(b, b->n - 1);
 	it->target = dup_or_null(target);
 	it->before_driver = dup_or_null(d->driver);
 	it->before_override = dup_or_null(d->driver_override);
@@ -186,22 +238,31 @@ int rebind_journal_devices(char ***addrs)
 
 /* --- the front end of bind, unbind, restore ------------------------------ */
 
+/* -v: where a batch spends its time (wall ms since its scan began, CPU ms in all). */
+static void phase(const char *what)
+{
+	struct timespec ts;
+
+	if (verbosity < 1)
+		return;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	log_debug("%s: %lld ms (%lld ms CPU)", what, now_ms() - start_ms,
+		  (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
 int rebind_scan_for(struct topo **t, char *const *args, size_t n)
 {
+	int r;
+
+	if (!start_ms)
+		start_ms = now_ms(); /* -v phases count from here */
 	/* only the named devices and their groups: a batch never needs the whole bus */
-	int r = topo_scan_for(t, TOPO_SCAN_HEADER | TOPO_SCAN_BATCH | TOPO_SCAN_LINKS, args, n);
+	r = topo_scan_for(t, TOPO_SCAN_HEADER | TOPO_SCAN_BATCH | TOPO_SCAN_LINKS, args, n);
 
 	if (r < 0)
 		log_error("/sys/bus/pci/devices: %s", strerror(-r));
+	phase("scanned");
 	return r;
-}
-
-static struct rebind_item *item_find(struct rebind_batch *b, const char *addr)
-{
-	for (size_t i = 0; i < b->n; i++)
-		if (streq(b->items[i].addr, addr))
-			return &b->items[i];
-	return NULL;
 }
 
 /* A group-mate that the command takes along (journal: for restore, NULL otherwise). */
@@ -237,26 +298,58 @@ static bool mate_split(const struct topo_dev *m, enum rebind_op op, const char *
 }
 
 /* --only: one warning per group of the named devices that the batch leaves split. */
+static int cmp_group_only(const void *a, const void *b)
+{
+	const struct topo_dev *x = *(const struct topo_dev *const *)a;
+	const struct topo_dev *y = *(const struct topo_dev *const *)b;
+
+	return (x->iommu_group > y->iommu_group) - (x->iommu_group < y->iommu_group);
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+	const struct topo_dev *x = *(const struct topo_dev *const *)a;
+	const struct topo_dev *y = *(const struct topo_dev *const *)b;
+
+	if (x->iommu_group != y->iommu_group)
+		return x->iommu_group < y->iommu_group ? -1 : 1;
+	return (x > y) - (x < y); /* the bus order within a group, as before */
+}
+
 static void warn_only(struct rebind_batch *b, const struct topo *t, enum rebind_op op,
 		      const char *target, json_t *journal)
 {
+	/* the devices by group, each group once: no pass over them per named device */
+	_cleanup_free_ const struct topo_dev **by_group = xcalloc(t->n + 1, sizeof(*by_group));
+	_cleanup_free_ bool *warned = xcalloc(t->n + 1, sizeof(*warned));
+
+	for (size_t j = 0; j < t->n; j++)
+		by_group[j] = &t->devs[j];
+	qsort(by_group, t->n, sizeof(*by_group), cmp_group);
 	for (size_t i = 0; i < b->n; i++) {
 		const struct rebind_item *it = &b->items[i];
 		_cleanup_free_ char *others = NULL;
-		bool seen = false;
+		struct topo_dev key = { .iommu_group = it->iommu_group };
+		const struct topo_dev *kp = &key, **first;
+		size_t j;
 
 		if (!it->requested || it->iommu_group < 0)
 			continue;
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = b->items[j].requested && b->items[j].iommu_group == it->iommu_group;
-		if (seen)
+		first = bsearch(&kp, by_group, t->n, sizeof(*by_group), cmp_group_only);
+		if (!first)
 			continue;
-		for (size_t j = 0; j < t->n; j++) {
-			const struct topo_dev *m = &t->devs[j];
+		j = (size_t)(first - by_group);
+		while (j > 0 && by_group[j - 1]->iommu_group == it->iommu_group)
+			j--;
+		if (warned[j])
+			continue;
+		warned[j] = true;
+		for (; j < t->n && by_group[j]->iommu_group == it->iommu_group; j++) {
+			const struct topo_dev *m = by_group[j];
 			char *s;
 
-			if (m->iommu_group != it->iommu_group || !mate_taken(m, op, journal) ||
-			    item_find(b, m->addr) || !mate_split(m, op, target, journal))
+			if (!mate_taken(m, op, journal) || item_find(b, m->addr) ||
+			    !mate_split(m, op, target, journal))
 				continue;
 			s = xasprintf("%s%s%s (%s)", others ? others : "", others ? ", " : "",
 				      m->addr, m->driver ? m->driver : "no driver");
@@ -360,6 +453,19 @@ int rebind_lock_hold(void)
 	return 0;
 }
 
+bool rebind_lock_try(void)
+{
+	int fd;
+
+	if (held_lock_fd >= 0)
+		return true;
+	fd = state_lock(STATE_LOCK_ENGINE, true);
+	if (fd < 0)
+		return false; /* rebind_run() takes it again and says why */
+	held_lock_fd = fd;
+	return true;
+}
+
 void rebind_lock_close_inherited(void)
 {
 	if (held_lock_fd >= 0)
@@ -424,7 +530,17 @@ static int read_state(const char *addr, char **driver, char **override)
 	_cleanup_free_ char *drv = xasprintf("%s/driver", base);
 	_cleanup_free_ char *ovr = xasprintf("%s/driver_override", base);
 
-	*driver = *override = NULL;
+	*driver = NULL;
+	if (!override) {
+		/* the driver alone: right after our own write of the override */
+		if (sysfs_link_name(drv, driver) < 0) {
+			*driver = NULL;
+			if (!sysfs_exists(base))
+				return -ENODEV;
+		}
+		return 0;
+	}
+	*override = NULL;
 	if (sysfs_read(ovr, override) < 0) {
 		*override = NULL;
 		/* every PCI device has driver_override: one syscall less per read */
@@ -637,7 +753,7 @@ int rebind_check(struct rebind_batch *b, struct topo *t)
 
 		if (it->status == RB_UNCHANGED || !d)
 			continue;
-		inuse_check(c, d, &b->blockers, &b->n_blockers, &b->warnings, &b->n_warnings);
+		inuse_check(c, t, d, &b->blockers, &b->n_blockers, &b->warnings, &b->n_warnings);
 		if (it->vf_count > 0 && !streq_null(it->before_driver, it->want_driver))
 			strv_consume(
 				&b->blockers, &b->n_blockers,
@@ -721,6 +837,8 @@ static void progress_tick(struct worker_ctx *w)
 	pthread_mutex_unlock(&w->lock);
 }
 
+static void verify_item(struct rebind_item *it, bool rollback, bool just_written);
+
 static void *worker(void *arg)
 {
 	struct worker_ctx *w = arg;
@@ -732,9 +850,20 @@ static void *worker(void *arg)
 		if (it->status != RB_PLANNED)
 			continue;
 		item_apply(it, false);
+		if (it->status == RB_PLANNED)
+			verify_item(it, false, true);
 		progress_tick(w);
 	}
 	return NULL;
+}
+
+/* make bench hook, VFIOCTL_BENCH_WRITERS=N: this many writer threads (at most 8). */
+static long bench_writers(void)
+{
+	const char *s = getenv("VFIOCTL_BENCH_WRITERS");
+	long v = s && *s ? strtol(s, NULL, 10) : 0;
+
+	return v > 0 && v <= MAX_WORKERS ? v : 0;
 }
 
 /* Test hook: stop ourselves after N devices (tests kill or fault us there). */
@@ -745,7 +874,13 @@ static long fault_stop_after(void)
 	return s && *s ? strtol(s, NULL, 10) : -1;
 }
 
-static void apply_all(struct rebind_batch *b, size_t total)
+/*
+ * Write every planned device, in threads; each writer verifies its device at
+ * once: drivers_probe and bind probe inside the write, so the driver link is
+ * there when it returns, beside the other writers' probes. udevd: whether it
+ * runs (fewer writers then).
+ */
+static void apply_all(struct rebind_batch *b, size_t total, bool udevd)
 {
 	struct worker_ctx w = { .b = b, .total = total, .lock = PTHREAD_MUTEX_INITIALIZER };
 	long stop_after = fault_stop_after();
@@ -754,14 +889,27 @@ static void apply_all(struct rebind_batch *b, size_t total)
 	size_t started = 0;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
+	bool teardown = false;
+
 	/*
-	 * Writers beyond the CPUs overlap probes that sleep (resets, a driver
-	 * tearing down), but with udevd running they only take CPU from the
-	 * udev workers that each bind wakes: make bench, 2 vCPUs, 338 VFs
-	 * (README, "where the time goes").
+	 * Writers beyond the CPUs overlap what sleeps: a driver tearing down
+	 * (resets, firmware). Probing a driverless device is CPU work in the
+	 * kernel: then more writers than CPUs only contend, and while udevd
+	 * runs its workers, busy with each bind's events, need the CPUs more.
+	 * make bench, 2 vCPUs, 338 VFs at 1040 devices: udevd stopped, 8
+	 * writers 616 ms, 2 writers 520 ms; udevd running, until udev is done,
+	 * 2 writers 3.65 s, 1 writer 3.43 s (README, "where the time goes").
 	 */
-	if (cpus > 0 && (size_t)cpus < nworkers && sysfs_udevd_running())
-		nworkers = (size_t)cpus;
+	for (size_t i = 0; i < b->n && !teardown; i++)
+		teardown = b->items[i].status == RB_PLANNED && b->items[i].before_driver;
+	if (cpus > 0 && (udevd || !teardown)) {
+		size_t fit = udevd && !teardown ? (size_t)(cpus + 1) / 2 : (size_t)cpus;
+
+		if (fit < nworkers)
+			nworkers = fit;
+	}
+	if (bench_writers() > 0)
+		nworkers = (size_t)bench_writers() < total ? (size_t)bench_writers() : total;
 
 	w.progress = isatty(STDERR_FILENO) && total >= 16; /* small batches are instant */
 	if (stop_after >= 0 || kill_after != KILL_OFF || nworkers <= 1) {
@@ -773,6 +921,8 @@ static void apply_all(struct rebind_batch *b, size_t total)
 			if (n++ == stop_after)
 				raise(SIGSTOP);
 			item_apply(&b->items[i], false);
+			if (b->items[i].status == RB_PLANNED)
+				verify_item(&b->items[i], false, true);
 			progress_tick(&w);
 		}
 		return;
@@ -785,18 +935,6 @@ static void apply_all(struct rebind_batch *b, size_t total)
 		worker(&w);
 	for (size_t i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
-}
-
-/* -v: where a batch spends its time (wall ms since the batch was made, CPU ms in all). */
-static void phase(const char *what)
-{
-	struct timespec ts;
-
-	if (verbosity < 1)
-		return;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	log_debug("%s: %lld ms (%lld ms CPU)", what, now_ms() - start_ms,
-		  (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
 static bool vfio_node_present(int group)
@@ -822,15 +960,15 @@ static bool vfio_cdev_present(struct rebind_item *it)
 	_cleanup_free_ char *dir = NULL, *cdev = NULL, *node = NULL;
 	_cleanup_close_ int dfd = -1;
 
-	if (kernel_has_cdev == 0)
+	if (__atomic_load_n(&kernel_has_cdev, __ATOMIC_RELAXED) == 0)
 		return true; /* the first device bound told: ~5 syscalls saved per device */
 	dir = sysfs_pci_dev(it->addr, NULL);
 	dfd = sysfs_open_dir(dir);
 	if (dfd < 0)
 		return true;
 	cdev = topo_read_vfio_cdev(dfd);
-	if (kernel_has_cdev < 0)
-		kernel_has_cdev = cdev != NULL;
+	/* writer threads race here only to store the same answer */
+	__atomic_store_n(&kernel_has_cdev, cdev != NULL, __ATOMIC_RELAXED);
 	if (!cdev)
 		return true; /* no cdev in this kernel */
 	node = xasprintf("/dev/vfio/devices/%s", cdev);
@@ -841,8 +979,12 @@ static bool vfio_cdev_present(struct rebind_item *it)
 	return false;
 }
 
-/* Compare the driver link (the only proof) with what was wanted. */
-static void verify_item(struct rebind_item *it, bool rollback)
+/*
+ * Compare the driver link (the only proof) with what was wanted. just_written:
+ * called by the writer right after its writes succeeded, so the override is
+ * the one it wrote (one read of it less per device).
+ */
+static void verify_item(struct rebind_item *it, bool rollback, bool just_written)
 {
 	_cleanup_free_ char *drv = NULL, *ovr = NULL;
 	const char *want = rollback ? it->before_driver : it->want_driver;
@@ -850,7 +992,9 @@ static void verify_item(struct rebind_item *it, bool rollback)
 
 	if (!it->touched || (rollback ? it->status == RB_LEFT : it->status == RB_FAILED))
 		return;
-	r = read_state(it->addr, &drv, &ovr);
+	r = read_state(it->addr, &drv, just_written ? NULL : &ovr);
+	if (just_written)
+		ovr = dup_or_null(it->want_override);
 	free(it->after_driver);
 	free(it->after_override);
 	it->after_driver = dup_or_null(drv);
@@ -892,6 +1036,30 @@ static void verify_item(struct rebind_item *it, bool rollback)
 	it->status = rollback ? RB_ROLLED_BACK : RB_DONE;
 }
 
+/*
+ * Verified by its writer before udev processed its events: still on the
+ * driver afterwards (a udev rule may have moved it)? One link read.
+ */
+static void still_there(struct rebind_item *it)
+{
+	_cleanup_free_ char *base = sysfs_pci_dev(it->addr, NULL);
+	_cleanup_free_ char *link = xasprintf("%s/driver", base);
+	_cleanup_free_ char *drv = NULL;
+
+	if (sysfs_link_name(link, &drv) < 0)
+		drv = NULL;
+	if (streq_null(drv, it->after_driver))
+		return;
+	it->error = -EIO;
+	free(it->message);
+	it->message = xasprintf("bound to %s, then moved to %s while udev processed it",
+				it->after_driver ? it->after_driver : "no driver",
+				drv ? drv : "no driver");
+	free(it->after_driver);
+	it->after_driver = dup_or_null(drv);
+	it->status = RB_FAILED;
+}
+
 static void journal_record(json_t *j, const struct rebind_item *it, int pid)
 {
 	json_t *devs = json_object_get(j, "devices");
@@ -922,7 +1090,7 @@ _printf_(2, 3) static int refuse(struct rebind_batch *b, const char *fmt, ...)
 	return -E_REFUSED;
 }
 
-/* The state may have moved since the scan: re-read it under the lock; load the drivers. */
+/* The state may have moved since the scan: re-read it under the lock. */
 static int recheck_locked(struct rebind_batch *b)
 {
 	for (size_t i = 0; i < b->n; i++) {
@@ -939,6 +1107,12 @@ static int recheck_locked(struct rebind_batch *b)
 				it->addr, drv ? drv : "none");
 		}
 	}
+	return 0;
+}
+
+/* Load the drivers the batch binds to. */
+static int ensure_drivers(struct rebind_batch *b)
+{
 	const char *ensured = NULL; /* batches bind to one driver: ask once, not per device */
 
 	for (size_t i = 0; i < b->n; i++) {
@@ -974,7 +1148,7 @@ static void rollback_all(struct rebind_batch *b, struct event_waiter *ew)
 		struct rebind_item *it = &b->items[i];
 
 		if (it->touched && it->status != RB_LEFT && it->status != RB_REMOVED)
-			verify_item(it, true);
+			verify_item(it, true, false);
 	}
 }
 
@@ -1021,6 +1195,7 @@ int rebind_run(struct rebind_batch *b)
 	struct event_waiter ew;
 	_cleanup_free_ char *udev_unfinished = NULL; /* warning if the batch succeeds */
 	size_t todo = 0, failed = 0, left = 0;
+	bool udevd;
 	int r, pid;
 
 	plan_all(b);
@@ -1036,7 +1211,10 @@ int rebind_run(struct rebind_batch *b)
 	lock_fd = lock_take(&b->error);
 	if (lock_fd < 0)
 		return lock_fd == -EBUSY ? -E_REFUSED : lock_fd;
-	r = recheck_locked(b);
+	/* read under the lock already (rebind_lock_try()): nobody of ours moved it since */
+	r = b->state_locked ? 0 : recheck_locked(b);
+	if (r == 0)
+		r = ensure_drivers(b);
 	if (r < 0)
 		return r;
 
@@ -1051,7 +1229,8 @@ int rebind_run(struct rebind_batch *b)
 			return refuse(b, "%s: %s; nothing was changed", JOURNAL_PATH, strerror(-r));
 	}
 
-	rebind_waiter_open(&ew, !b->no_udev_wait);
+	udevd = sysfs_udevd_running();
+	rebind_waiter_open(&ew, !b->no_udev_wait && udevd);
 	/* after listening: a node that appears from now on sends its event to us */
 	for (size_t i = 0; ew.udev_source && i < b->n; i++) {
 		struct rebind_item *it = &b->items[i];
@@ -1062,13 +1241,15 @@ int rebind_run(struct rebind_batch *b)
 	}
 	phase("checked under the lock, journal written");
 	fault_kill_point();
-	apply_all(b, todo);
+	apply_all(b, todo, udevd);
 	phase("writes done");
 	udev_unfinished = rebind_wait_events(&ew, b, false);
 	phase("bind events seen");
 	for (size_t i = 0; i < b->n; i++) {
 		if (b->items[i].status == RB_PLANNED)
-			verify_item(&b->items[i], false);
+			verify_item(&b->items[i], false, false);
+		else if (ew.udev_source && b->items[i].status == RB_DONE)
+			still_there(&b->items[i]);
 		if (b->items[i].status == RB_FAILED || b->items[i].status == RB_REMOVED)
 			failed++;
 	}

@@ -74,18 +74,48 @@ static void test_bind(void)
 	CHECK(plan(REBIND_BIND, false, bogus, 1) == NULL);
 }
 
+/* Every endpoint of the bus named twice: each is in the batch once (rebind.c's index). */
+static void test_named_twice(void)
+{
+	struct topo *t = NULL;
+	_cleanup_free_ char **args = NULL;
+	struct rebind_batch *b;
+	size_t n = 0, endpoints = 0;
+
+	CHECK(topo_scan(&t, TOPO_SCAN_HEADER) == 0);
+	if (!t)
+		return;
+	args = xcalloc(2 * t->n + 1, sizeof(*args));
+	for (size_t i = 0; i < t->n; i++)
+		if (!topo_is_bridge(&t->devs[i])) {
+			args[n++] = t->devs[i].addr;
+			endpoints++;
+		}
+	for (size_t i = 0; i < endpoints; i++)
+		args[n++] = args[i];
+	b = plan(REBIND_BIND, true, args, n);
+	CHECK(b && b->n == endpoints);
+	for (size_t i = 0; b && i < endpoints; i++)
+		CHECK(item(b, args[i]) && item(b, args[i])->requested);
+	if (b)
+		rebind_batch_free(b);
+	topo_free(t);
+}
+
 static void test_unbind_restore(void)
 {
 	char *nic[] = { (char *)NIC };
 	_cleanup_free_ char *journal = NULL;
 	struct rebind_batch *b;
-	const char *text = "{\"devices\": {\"" NIC "\": {\"driver\": \"e1000e\", \"override\": null,"
-			   " \"to\": \"vfio-pci\", \"pid\": 1}, \"" AUDIO "\": {\"driver\":"
-			   " \"snd_hda_intel\", \"override\": null, \"to\": \"vfio-pci\","
-			   " \"pid\": 1}}}\n";
-	const char *moved = "{\"devices\": {\"" NIC "\": {\"driver\": \"e1000e\", \"override\": null,"
-			    " \"to\": \"vfio-pci\", \"pid\": 1}, \"" AUDIO "\": {\"driver\": null,"
-			    " \"override\": null, \"to\": \"vfio-pci\", \"pid\": 1}}}\n";
+	const char *text =
+		"{\"devices\": {\"" NIC "\": {\"driver\": \"e1000e\", \"override\": null,"
+		" \"to\": \"vfio-pci\", \"pid\": 1}, \"" AUDIO "\": {\"driver\":"
+		" \"snd_hda_intel\", \"override\": null, \"to\": \"vfio-pci\","
+		" \"pid\": 1}}}\n";
+	const char *moved =
+		"{\"devices\": {\"" NIC "\": {\"driver\": \"e1000e\", \"override\": null,"
+		" \"to\": \"vfio-pci\", \"pid\": 1}, \"" AUDIO "\": {\"driver\": null,"
+		" \"override\": null, \"to\": \"vfio-pci\", \"pid\": 1}}}\n";
 
 	/* unbind takes the group, as bind does */
 	b = plan(REBIND_UNBIND, false, nic, 1);
@@ -123,13 +153,15 @@ int main(void)
 		return 1;
 	cmd = xasprintf("tar -C '%s' -xzf tests/fixtures/switch/snapshot.tar.gz", root);
 	if (system(cmd) != 0) {
-		fprintf(stderr, "test-rebind: cannot extract the switch fixture (run from the repo)\n");
+		fprintf(stderr,
+			"test-rebind: cannot extract the switch fixture (run from the repo)\n");
 		return 1;
 	}
 	run = xasprintf("%s/run", root);
 	mkdir(run, 0755);
 	CHECK(sysfs_set_root(root) == 0);
 	test_bind();
+	test_named_twice();
 	test_unbind_restore();
 	sysfs_set_root(NULL);
 	free(cmd);
