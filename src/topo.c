@@ -713,6 +713,20 @@ static size_t scan_threads(size_t n)
 	return cpus < SCAN_THREADS_MAX ? (size_t)cpus : SCAN_THREADS_MAX;
 }
 
+/* Run worker(ctx) on this thread and on scan_threads(n) - 1 more; return when all are done. */
+static void run_workers(size_t n, void *(*worker)(void *), void *ctx)
+{
+	size_t nthreads = scan_threads(n), started = 0;
+	pthread_t threads[SCAN_THREADS_MAX];
+
+	for (size_t i = 1; i < nthreads; i++)
+		if (pthread_create(&threads[started], NULL, worker, ctx) == 0)
+			started++;
+	worker(ctx);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+}
+
 static void dev_clear(struct topo_dev *d)
 {
 	free(d->driver);
@@ -796,15 +810,8 @@ static void warn_unknown(const struct topo *t)
 static void scan_devices(struct topo *t, DIR *dir, unsigned flags)
 {
 	struct scan_ctx ctx = { .t = t, .dir = dir, .flags = flags };
-	size_t nthreads = scan_threads(t->n), started = 0;
-	pthread_t threads[SCAN_THREADS_MAX];
 
-	for (size_t i = 1; i < nthreads; i++)
-		if (pthread_create(&threads[started], NULL, scan_worker, &ctx) == 0)
-			started++;
-	scan_worker(&ctx);
-	for (size_t i = 0; i < started; i++)
-		pthread_join(threads[i], NULL);
+	run_workers(t->n, scan_worker, &ctx);
 	drop_removed(t);
 	warn_unknown(t);
 
@@ -945,15 +952,8 @@ static void *group_worker(void *arg)
 static void read_groups(DIR *bus, struct group_job *jobs, size_t n)
 {
 	struct group_ctx ctx = { .bus = bus, .jobs = jobs, .n = n };
-	size_t nthreads = scan_threads(n), started = 0;
-	pthread_t threads[SCAN_THREADS_MAX];
 
-	for (size_t i = 1; i < nthreads; i++)
-		if (pthread_create(&threads[started], NULL, group_worker, &ctx) == 0)
-			started++;
-	group_worker(&ctx);
-	for (size_t i = 0; i < started; i++)
-		pthread_join(threads[i], NULL);
+	run_workers(n, group_worker, &ctx);
 }
 
 /* Keep every member of job j's group: the group's own device list. */
