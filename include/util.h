@@ -57,6 +57,12 @@ static inline bool startswith(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* What a text table shows for a missing or empty value. */
+static inline const char *dash(const char *s)
+{
+	return s && *s ? s : "-";
+}
+
 /* An IOMMU group number as the kernel names it: 1 to 7 decimal digits, nothing else. */
 bool parse_group_id(const char *s, int *id);
 

@@ -106,3 +106,9 @@ int usage_error(int argc, char *argv[]);
  * or getopt's error (usage_error(): return -E_USAGE).
  */
 int common_option(int c, int argc, char *argv[], void (*help)(FILE *));
+
+/*
+ * The whole getopt loop of a command that has only the common options:
+ * 1 go on (optind at the first operand), 0 help was shown, -E_USAGE.
+ */
+int common_options_only(int argc, char *argv[], const struct cmd_options *o, void (*help)(FILE *));

@@ -186,18 +186,11 @@ int cmd_doctor(int argc, char *argv[])
 	struct iommu_facts facts;
 	struct doctor_report rep;
 	bool ok;
-	int c, r = 0;
+	int r = 0;
 
-	while ((c = getopt_long(argc, argv, doctor_options.shortopts, doctor_options.longopts,
-				NULL)) != -1) {
-		switch (c) {
-		default:
-			r = common_option(c, argc, argv, doctor_help);
-			if (r <= 0)
-				return r;
-			break;
-		}
-	}
+	r = common_options_only(argc, argv, &doctor_options, doctor_help);
+	if (r <= 0)
+		return r;
 
 	r = iommu_facts_read(&facts);
 	if (r < 0) {

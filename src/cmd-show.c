@@ -21,11 +21,6 @@ static void show_help(FILE *f)
 	      f);
 }
 
-static const char *dash(const char *s)
-{
-	return s && *s ? s : "-";
-}
-
 static void acs_text(const struct topo_dev *d, char *buf, size_t len)
 {
 	char cap[64], ctl[64];
@@ -183,18 +178,11 @@ int cmd_show(int argc, char *argv[])
 	_cleanup_topo_ struct topo *t = NULL;
 	struct topo_dev *d;
 	json_t *root;
-	int c, r;
+	int r;
 
-	while ((c = getopt_long(argc, argv, show_options.shortopts, show_options.longopts, NULL)) !=
-	       -1) {
-		switch (c) {
-		default:
-			r = common_option(c, argc, argv, show_help);
-			if (r <= 0)
-				return r;
-			break;
-		}
-	}
+	r = common_options_only(argc, argv, &show_options, show_help);
+	if (r <= 0)
+		return r;
 	r = topo_scan_reported(&t, TOPO_SCAN_CONFIG | TOPO_SCAN_LINKS);
 	if (r < 0)
 		return r;

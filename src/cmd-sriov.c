@@ -129,11 +129,6 @@ static void vf_help(FILE *f)
 	      f);
 }
 
-static const char *dash(const char *s)
-{
-	return s && *s ? s : "-";
-}
-
 /* --- show ---------------------------------------------------------------------- */
 
 static json_t *int_or_null(int v)
@@ -279,18 +274,11 @@ static int sriov_show(int argc, char *argv[])
 	struct topo_dev *only = NULL;
 	bool live = sysfs_live();
 	json_t *root, *pfs, *notes;
-	int c, r;
+	int r;
 
-	while ((c = getopt_long(argc, argv, sriov_show_options.shortopts,
-				sriov_show_options.longopts, NULL)) != -1) {
-		switch (c) {
-		default:
-			r = common_option(c, argc, argv, show_help);
-			if (r <= 0)
-				return r;
-			break;
-		}
-	}
+	r = common_options_only(argc, argv, &sriov_show_options, show_help);
+	if (r <= 0)
+		return r;
 	r = topo_scan_reported(&t, TOPO_SCAN_LINKS);
 	if (r < 0)
 		return r;

@@ -31,6 +31,18 @@ int common_option(int c, int argc, char *argv[], void (*help)(FILE *))
 	}
 }
 
+int common_options_only(int argc, char *argv[], const struct cmd_options *o, void (*help)(FILE *))
+{
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, o->shortopts, o->longopts, NULL)) != -1) {
+		r = common_option(c, argc, argv, help);
+		if (r <= 0)
+			return r;
+	}
+	return 1;
+}
+
 /* The (sub)command being run, and its name as getopt's messages show it. */
 static const struct command *current;
 static char current_name[64];

@@ -528,7 +528,7 @@ static int read_state(const char *addr, char **driver, char **override)
 {
 	_cleanup_free_ char *base = sysfs_pci_dev(addr, NULL);
 	_cleanup_free_ char *drv = xasprintf("%s/driver", base);
-	_cleanup_free_ char *ovr = xasprintf("%s/driver_override", base);
+	_cleanup_free_ char *ovr = NULL;
 
 	*driver = NULL;
 	if (!override) {
@@ -541,6 +541,7 @@ static int read_state(const char *addr, char **driver, char **override)
 		return 0;
 	}
 	*override = NULL;
+	ovr = xasprintf("%s/driver_override", base);
 	if (sysfs_read(ovr, override) < 0) {
 		*override = NULL;
 		/* every PCI device has driver_override: one syscall less per read */
@@ -839,21 +840,23 @@ static void progress_tick(struct worker_ctx *w)
 
 static void verify_item(struct rebind_item *it, bool rollback, bool just_written);
 
+/* One planned device: write it, then read back its driver link at once. */
+static void apply_one(struct worker_ctx *w, struct rebind_item *it)
+{
+	item_apply(it, false);
+	if (it->status == RB_PLANNED)
+		verify_item(it, false, true);
+	progress_tick(w);
+}
+
 static void *worker(void *arg)
 {
 	struct worker_ctx *w = arg;
 	size_t i;
 
-	while ((i = atomic_fetch_add(&w->next, 1)) < w->b->n) {
-		struct rebind_item *it = &w->b->items[i];
-
-		if (it->status != RB_PLANNED)
-			continue;
-		item_apply(it, false);
-		if (it->status == RB_PLANNED)
-			verify_item(it, false, true);
-		progress_tick(w);
-	}
+	while ((i = atomic_fetch_add(&w->next, 1)) < w->b->n)
+		if (w->b->items[i].status == RB_PLANNED)
+			apply_one(w, &w->b->items[i]);
 	return NULL;
 }
 
@@ -920,10 +923,7 @@ static void apply_all(struct rebind_batch *b, size_t total, bool udevd)
 				continue;
 			if (n++ == stop_after)
 				raise(SIGSTOP);
-			item_apply(&b->items[i], false);
-			if (b->items[i].status == RB_PLANNED)
-				verify_item(&b->items[i], false, true);
-			progress_tick(&w);
+			apply_one(&w, &b->items[i]);
 		}
 		return;
 	}
@@ -979,6 +979,15 @@ static bool vfio_cdev_present(struct rebind_item *it)
 	return false;
 }
 
+/* The device left the bus while we moved it: nothing is left to give back. */
+static void mark_removed(struct rebind_item *it, int error)
+{
+	it->error = error;
+	free(it->message);
+	it->message = xstrdup(GONE_MESSAGE);
+	it->status = RB_REMOVED;
+}
+
 /*
  * Compare the driver link (the only proof) with what was wanted. just_written:
  * called by the writer right after its writes succeeded, so the override is
@@ -1000,10 +1009,7 @@ static void verify_item(struct rebind_item *it, bool rollback, bool just_written
 	it->after_driver = dup_or_null(drv);
 	it->after_override = dup_or_null(ovr);
 	if (r < 0) {
-		it->error = r;
-		free(it->message);
-		it->message = xstrdup(GONE_MESSAGE);
-		it->status = RB_REMOVED;
+		mark_removed(it, r);
 		return;
 	}
 	if (!rollback && it->want_default) {
@@ -1042,12 +1048,14 @@ static void verify_item(struct rebind_item *it, bool rollback, bool just_written
  */
 static void still_there(struct rebind_item *it)
 {
-	_cleanup_free_ char *base = sysfs_pci_dev(it->addr, NULL);
-	_cleanup_free_ char *link = xasprintf("%s/driver", base);
 	_cleanup_free_ char *drv = NULL;
+	int r = read_state(it->addr, &drv, NULL);
 
-	if (sysfs_link_name(link, &drv) < 0)
-		drv = NULL;
+	if (r < 0) {
+		/* hot-unplugged while udev processed it: as verify_item() tells it */
+		mark_removed(it, r);
+		return;
+	}
 	if (streq_null(drv, it->after_driver))
 		return;
 	it->error = -EIO;
