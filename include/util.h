@@ -63,6 +63,9 @@ static inline const char *dash(const char *s)
 	return s && *s ? s : "-";
 }
 
+/* qsort()/bsearch() order of ints. */
+int cmp_int(const void *a, const void *b);
+
 /* An IOMMU group number as the kernel names it: 1 to 7 decimal digits, nothing else. */
 bool parse_group_id(const char *s, int *id);
 

@@ -118,13 +118,6 @@ static bool expects_node(const struct rebind_item *it)
 	return it->vfio_node_new && expects_bind(it, false); /* vfio_node_new: to vfio-pci */
 }
 
-static int cmp_int(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* The group number of a vfio class device's "add" ("N" or "noiommu-N"), -1 for anything else. */
 static int vfio_event_group(struct udev_device *dev)
 {

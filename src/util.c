@@ -210,6 +210,13 @@ size_t strv_length(char *const *v)
 	return n;
 }
 
+int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
 bool parse_group_id(const char *s, int *id)
 {
 	size_t n = strlen(s);
