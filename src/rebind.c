@@ -12,13 +12,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <sys/file.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -799,40 +797,7 @@ struct worker_ctx {
 	bool progress;
 	pthread_mutex_t lock;
 	bool rollback;
-	bool urgent; /* writers above udev's workers (writer_urgent()) */
 };
-
-/*
- * While udevd runs, its workers process each bind's events (three per VF on
- * 6.12: the PCI bind, /dev/vfio/N, the vfio cdev) on the CPUs the writes need,
- * and both slow down. Writers at a higher priority end first, and udev then
- * works through its queue alone: sooner done in all (README, "where the time
- * goes"). Only for the writes, which are short; needs CAP_SYS_NICE (root),
- * else they run as they are. Returns the nice value to go back to, or INT_MIN.
- */
-#define WRITER_NICE (-10)
-
-static int writer_urgent(void)
-{
-	pid_t tid = gettid();
-	int before;
-
-	errno = 0;
-	before = getpriority(PRIO_PROCESS, (id_t)tid); /* this thread's alone, on Linux */
-	if (errno || before <= WRITER_NICE)
-		return INT_MIN;
-	if (setpriority(PRIO_PROCESS, (id_t)tid, WRITER_NICE) < 0) {
-		log_debug("writer priority: %s; writing at nice %d", strerror(errno), before);
-		return INT_MIN;
-	}
-	return before;
-}
-
-static void writer_relax(int before)
-{
-	if (before != INT_MIN)
-		(void)setpriority(PRIO_PROCESS, (id_t)gettid(), before);
-}
 
 static void item_apply(struct rebind_item *it, bool rollback)
 {
@@ -887,13 +852,11 @@ static void apply_one(struct worker_ctx *w, struct rebind_item *it)
 static void *worker(void *arg)
 {
 	struct worker_ctx *w = arg;
-	int nice_before = w->urgent ? writer_urgent() : INT_MIN;
 	size_t i;
 
 	while ((i = atomic_fetch_add(&w->next, 1)) < w->b->n)
 		if (w->b->items[i].status == RB_PLANNED)
 			apply_one(w, &w->b->items[i]);
-	writer_relax(nice_before);
 	return NULL;
 }
 
@@ -904,14 +867,6 @@ static long bench_writers(void)
 	long v = s && *s ? strtol(s, NULL, 10) : 0;
 
 	return v > 0 && v <= MAX_WORKERS ? v : 0;
-}
-
-/* make bench hook, VFIOCTL_BENCH_NORMAL_PRIORITY=1: writers not above udev's workers. */
-static bool bench_normal_priority(void)
-{
-	const char *s = getenv("VFIOCTL_BENCH_NORMAL_PRIORITY");
-
-	return s && streq(s, "1");
 }
 
 /* Test hook: stop ourselves after N devices (tests kill or fault us there). */
@@ -960,9 +915,7 @@ static void apply_all(struct rebind_batch *b, size_t total, bool udevd)
 		nworkers = (size_t)bench_writers() < total ? (size_t)bench_writers() : total;
 
 	w.progress = isatty(STDERR_FILENO) && total >= 16; /* small batches are instant */
-	w.urgent = udevd && !bench_normal_priority();
 	if (stop_after >= 0 || kill_after != KILL_OFF || nworkers <= 1) {
-		int nice_before = w.urgent ? writer_urgent() : INT_MIN;
 		long n = 0;
 
 		for (size_t i = 0; i < b->n; i++) {
@@ -972,7 +925,6 @@ static void apply_all(struct rebind_batch *b, size_t total, bool udevd)
 				raise(SIGSTOP);
 			apply_one(&w, &b->items[i]);
 		}
-		writer_relax(nice_before);
 		return;
 	}
 	/* the kernel serialises probing per device, not per batch */
