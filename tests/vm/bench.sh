@@ -619,9 +619,14 @@ if [ -n "$ONLY" ] && [ -s bench/latest.json ]; then
 				(test("^(list|json|floor|lspci|lspcivvv|dpdkstatus|driverctl|parity|create)\\.") | not) end;
 		. as $new | $old[0] + {
 			results: (($old[0].results | map(select(.key | mine | not))) + $new.results),
-			machine: ($old[0].machine + $new.machine),
+			# the other boots ran on the old machine: only the facts of the full boot
+			# move up; its host is kept beside its date
+			machine: (if $only == "full"
+				then $old[0].machine + ($new.machine | {full_kernel, full_mem_mib})
+				else $old[0].machine + $new.machine end),
 			partial: (($old[0].partial // {}) +
-				{($only): {date: $new.date, vfioctl: $new.vfioctl, runs: $new.runs}})}' \
+				{($only): {date: $new.date, vfioctl: $new.vfioctl, runs: $new.runs,
+					   cpu: $new.machine.cpu}})}' \
 		"$OUT/latest.json" >"$OUT/latest.json.tmp" && mv "$OUT/latest.json.tmp" "$OUT/latest.json"
 fi
 
