@@ -68,6 +68,8 @@ int cmp_int(const void *a, const void *b);
 
 /* An IOMMU group number as the kernel names it: 1 to 7 decimal digits, nothing else. */
 bool parse_group_id(const char *s, int *id);
+/* The group of a /dev/vfio node name: "N" or "noiommu-N" (nothing else: "vfio", "devices"). */
+bool parse_vfio_node_name(const char *name, int *id);
 
 /* Abort on allocation failure: a CLI has no sane way to continue. */
 void *xmalloc(size_t n);

@@ -186,7 +186,7 @@ int cmd_doctor(int argc, char *argv[])
 	struct iommu_facts facts;
 	struct doctor_report rep;
 	bool ok;
-	int r = 0;
+	int r;
 
 	r = common_options_only(argc, argv, &doctor_options, doctor_help);
 	if (r <= 0)

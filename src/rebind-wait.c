@@ -126,9 +126,7 @@ static int vfio_event_group(struct udev_device *dev)
 
 	if (!name || !streq(udev_device_get_action(dev), "add"))
 		return -1;
-	if (startswith(name, "noiommu-"))
-		name += strlen("noiommu-");
-	return parse_group_id(name, &g) ? g : -1;
+	return parse_vfio_node_name(name, &g) ? g : -1;
 }
 
 /* Test hook: a shorter event timeout (tests of a udev rule slower than it). */

@@ -950,12 +950,9 @@ static int *vfio_nodes_read(size_t *n)
 
 	*n = 0;
 	while (dir && (de = readdir(dir))) {
-		const char *name = de->d_name;
 		int id;
 
-		if (startswith(name, "noiommu-"))
-			name += strlen("noiommu-");
-		if (!parse_group_id(name, &id))
+		if (!parse_vfio_node_name(de->d_name, &id))
 			continue; /* ".", "vfio" (the container), "devices" (the cdevs) */
 		if (*n == cap) {
 			cap = cap ? 2 * cap : 64;

@@ -217,6 +217,13 @@ int cmp_int(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+bool parse_vfio_node_name(const char *name, int *id)
+{
+	if (startswith(name, "noiommu-"))
+		name += strlen("noiommu-");
+	return parse_group_id(name, id);
+}
+
 bool parse_group_id(const char *s, int *id)
 {
 	size_t n = strlen(s);
