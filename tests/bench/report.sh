@@ -83,7 +83,7 @@ def io(x): if x.iommu then "vIOMMU" else "no vIOMMU" end;
  "**Binding a third of the VFs to vfio-pci, \($fn) PCI devices (virtio-iommu, guest \(.machine.full_kernel // "6.12"))**",
  "",
  (if .partial.full then "Measured \(.partial.full.date | .[0:10]) with vfioctl \(.partial.full.vfioctl) (`make bench --only full`, the other tables are from the run above)" + (if .partial.full.cpu and .partial.full.cpu != .machine.cpu then ", on \(.partial.full.cpu)" else "" end) + ". " else "" end) +
- "Medians of \(.partial.full.runs // .runs) rounds. All 8×127 VFs exist; each round binds one third per method and the next round rotates the thirds. " +
+ "Medians of \(.partial.full.runs // .runs) rounds. All 8×127 VFs exist; each round binds one third per method, each from no VF bound, and the next round rotates the thirds. " +
  "Same boot: `vfioctl list` \($fl.median_ms | ms) against `lspci -D` \($fls.median_ms | ms) " +
  "(\(ratio($fl.median_ms; $fls.median_ms))), `vfioctl groups` \(r("fullgroups.\($fn)").median_ms | ms).",
  "",

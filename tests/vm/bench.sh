@@ -359,7 +359,9 @@ bench_bind() {
 # virtio-iommu). The VFs are cut into three equal thirds; each round binds one
 # third with the sysfs loop (then udevadm settle, timed apart), one with
 # `vfioctl bind --only --no-udev-wait`, one with `vfioctl bind --only`, and the
-# next round rotates which method gets which third. Rounds run with udevd
+# next round rotates which method gets which third; each method starts with no
+# VF bound and no journal (the previous one's third is reset, untimed, and
+# udev has settled). Rounds run with udevd
 # running, then again with udevd stopped. Then one `-v` run of each vfioctl
 # mode records its phases and one `strace -c -f` where the time goes.
 bench_full() {
@@ -430,11 +432,11 @@ bench_full() {
 					OK[$key.$udev]=false
 					log "full: $key (udevd $udev) bound only $(count_bound vfio-pci "$@") of $#"
 				}
-				# untimed: the next method does not pay for this one's udev work
+				# untimed: every method starts from the same state (no VF
+				# bound, no journal, udev idle), whatever ran before it
+				reset_devs "$@"
 				[ "$udev" = off ] || udevadm settle --timeout=300 || true
 			done
-			reset_devs "${vfs[@]}"
-			[ "$udev" = off ] || udevadm settle --timeout=300 || true
 		done
 		# where the time goes (untimed in the table): phases and syscalls
 		# shellcheck disable=SC2086
